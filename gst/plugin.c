@@ -1,0 +1,20 @@
+/* The rtmpcore GStreamer plugin: rtmpsink2, rtmpsrc2 and rtmpserversrc on
+ * top of librtmpcore. The elements arrive with their own issues; this is the
+ * plugin's entry point. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+#include "gstrtmputils.h"
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  gst_rtmp_utils_init_debug ();
+  return TRUE;
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, rtmpcore,
+    "RTMP elements built on librtmpcore (publish, play and ingest server)",
+    plugin_init, VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
