@@ -203,3 +203,394 @@ rtmp_core_message_is_media (const RtmpCoreMessage * msg)
 }
 
 /* ---- protocol control, user control and aggregate messages ---- */
+
+/* Protocol control and user control messages always travel on chunk
+ * stream 2, message stream 0, with timestamp 0. */
+#define CONTROL_CHUNK_STREAM 2
+
+static RtmpCoreMessage *
+new_control (guint8 type, const guint8 * payload, gsize size)
+{
+  return rtmp_core_message_new_take (type, CONTROL_CHUNK_STREAM, 0, 0,
+      g_memdup2 (payload, size), size);
+}
+
+static RtmpCoreMessage *
+new_control_uint32 (guint8 type, guint32 value)
+{
+  guint8 buf[4];
+
+  rtmp_write_u32_be (buf, value);
+  return new_control (type, buf, sizeof (buf));
+}
+
+/**
+ * rtmp_core_message_new_set_chunk_size:
+ * @chunk_size: the new maximum chunk size, 1..0x7FFFFFFF
+ *
+ * Makes a Set Chunk Size message (type 1). The top bit must be 0 and 0 is
+ * not a valid chunk size.
+ *
+ * Returns: (transfer full): a new message
+ *
+ * Since: 0.1
+ */
+RtmpCoreMessage *
+rtmp_core_message_new_set_chunk_size (guint32 chunk_size)
+{
+  g_return_val_if_fail (chunk_size != 0, NULL);
+  g_return_val_if_fail ((chunk_size & 0x80000000) == 0, NULL);
+  return new_control_uint32 (RTMP_CORE_MESSAGE_SET_CHUNK_SIZE, chunk_size);
+}
+
+/**
+ * rtmp_core_message_new_abort:
+ * @chunk_stream_id: the chunk stream whose partial message the peer should
+ *   discard
+ *
+ * Makes an Abort message (type 2).
+ *
+ * Returns: (transfer full): a new message
+ *
+ * Since: 0.1
+ */
+RtmpCoreMessage *
+rtmp_core_message_new_abort (guint32 chunk_stream_id)
+{
+  return new_control_uint32 (RTMP_CORE_MESSAGE_ABORT, chunk_stream_id);
+}
+
+/**
+ * rtmp_core_message_new_acknowledgement:
+ * @sequence_number: the number of bytes received so far, modulo 2^32
+ *
+ * Makes an Acknowledgement message (type 3).
+ *
+ * Returns: (transfer full): a new message
+ *
+ * Since: 0.1
+ */
+RtmpCoreMessage *
+rtmp_core_message_new_acknowledgement (guint32 sequence_number)
+{
+  return new_control_uint32 (RTMP_CORE_MESSAGE_ACKNOWLEDGEMENT,
+      sequence_number);
+}
+
+/**
+ * rtmp_core_message_new_window_ack_size:
+ * @window_size: the number of bytes after which the peer should acknowledge
+ *
+ * Makes a Window Acknowledgement Size message (type 5).
+ *
+ * Returns: (transfer full): a new message
+ *
+ * Since: 0.1
+ */
+RtmpCoreMessage *
+rtmp_core_message_new_window_ack_size (guint32 window_size)
+{
+  return new_control_uint32 (RTMP_CORE_MESSAGE_WINDOW_ACK_SIZE, window_size);
+}
+
+/**
+ * rtmp_core_message_new_set_peer_bandwidth:
+ * @window_size: the acknowledgement window the peer should use
+ * @limit: the limit type
+ *
+ * Makes a Set Peer Bandwidth message (type 6): the window size followed by
+ * one byte of limit type.
+ *
+ * Returns: (transfer full): a new message
+ *
+ * Since: 0.1
+ */
+RtmpCoreMessage *
+rtmp_core_message_new_set_peer_bandwidth (guint32 window_size,
+    RtmpCoreBandwidthLimit limit)
+{
+  guint8 buf[5];
+
+  g_return_val_if_fail (limit <= RTMP_CORE_BANDWIDTH_LIMIT_DYNAMIC, NULL);
+  rtmp_write_u32_be (buf, window_size);
+  buf[4] = limit;
+  return new_control (RTMP_CORE_MESSAGE_SET_PEER_BANDWIDTH, buf, sizeof (buf));
+}
+
+/**
+ * rtmp_core_message_parse_uint32:
+ * @msg: a Set Chunk Size, Abort, Acknowledgement or Window Acknowledgement
+ *   Size message (types 1, 2, 3 and 5)
+ * @value: (out) (optional): the 32-bit value it carries
+ * @error: return location for a #GError
+ *
+ * Reads the big-endian 32-bit value of a protocol control message. The
+ * value is reported raw: for Set Chunk Size, checking the range (and the
+ * top bit) is up to the caller. Bytes after the first four are ignored.
+ *
+ * Returns: %TRUE on success; %FALSE with %RTMP_CORE_ERROR_MALFORMED if the
+ *   payload is shorter than 4 bytes
+ *
+ * Since: 0.1
+ */
+gboolean
+rtmp_core_message_parse_uint32 (const RtmpCoreMessage * msg,
+    guint32 * value, GError ** error)
+{
+  RtmpByteReader r;
+  guint32 v;
+
+  g_return_val_if_fail (msg != NULL, FALSE);
+  g_return_val_if_fail (msg->type == RTMP_CORE_MESSAGE_SET_CHUNK_SIZE ||
+      msg->type == RTMP_CORE_MESSAGE_ABORT ||
+      msg->type == RTMP_CORE_MESSAGE_ACKNOWLEDGEMENT ||
+      msg->type == RTMP_CORE_MESSAGE_WINDOW_ACK_SIZE, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  rtmp_byte_reader_init (&r, msg->data, msg->size);
+  if (!rtmp_byte_reader_get_u32_be (&r, &v)) {
+    g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_MALFORMED,
+        "Protocol control message of type %u has %" G_GSIZE_FORMAT
+        " payload bytes, needs 4", msg->type, msg->size);
+    return FALSE;
+  }
+  if (value)
+    *value = v;
+  return TRUE;
+}
+
+/**
+ * rtmp_core_message_parse_set_peer_bandwidth:
+ * @msg: a Set Peer Bandwidth message (type 6)
+ * @window_size: (out) (optional): the acknowledgement window size
+ * @limit: (out) (optional): the limit type; values other than 0..2 are
+ *   reported as they are
+ * @error: return location for a #GError
+ *
+ * Reads a Set Peer Bandwidth message.
+ *
+ * Returns: %TRUE on success; %FALSE with %RTMP_CORE_ERROR_MALFORMED if the
+ *   payload is shorter than 5 bytes
+ *
+ * Since: 0.1
+ */
+gboolean
+rtmp_core_message_parse_set_peer_bandwidth (const RtmpCoreMessage * msg,
+    guint32 * window_size, RtmpCoreBandwidthLimit * limit, GError ** error)
+{
+  RtmpByteReader r;
+  guint32 size;
+  guint8 type;
+
+  g_return_val_if_fail (msg != NULL, FALSE);
+  g_return_val_if_fail (msg->type == RTMP_CORE_MESSAGE_SET_PEER_BANDWIDTH,
+      FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  rtmp_byte_reader_init (&r, msg->data, msg->size);
+  if (!rtmp_byte_reader_get_u32_be (&r, &size) ||
+      !rtmp_byte_reader_get_u8 (&r, &type)) {
+    g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_MALFORMED,
+        "Set Peer Bandwidth has %" G_GSIZE_FORMAT " payload bytes, needs 5",
+        msg->size);
+    return FALSE;
+  }
+  if (window_size)
+    *window_size = size;
+  if (limit)
+    *limit = (RtmpCoreBandwidthLimit) type;
+  return TRUE;
+}
+
+/**
+ * rtmp_core_message_new_user_control:
+ * @event: the event type
+ * @value: the event data: a stream id, or the timestamp of a ping
+ * @value2: the buffer length in milliseconds for
+ *   %RTMP_CORE_USER_CONTROL_SET_BUFFER_LENGTH; ignored for other events
+ *
+ * Makes a User Control message (type 4): a 16-bit event type and a 32-bit
+ * value, plus a second 32-bit value for Set Buffer Length.
+ *
+ * Returns: (transfer full): a new message
+ *
+ * Since: 0.1
+ */
+RtmpCoreMessage *
+rtmp_core_message_new_user_control (RtmpCoreUserControlEvent event,
+    guint32 value, guint32 value2)
+{
+  guint8 buf[10];
+  gsize size = 6;
+
+  g_return_val_if_fail (event <= G_MAXUINT16, NULL);
+  rtmp_write_u16_be (buf, event);
+  rtmp_write_u32_be (buf + 2, value);
+  if (event == RTMP_CORE_USER_CONTROL_SET_BUFFER_LENGTH) {
+    rtmp_write_u32_be (buf + 6, value2);
+    size = 10;
+  }
+  return new_control (RTMP_CORE_MESSAGE_USER_CONTROL, buf, size);
+}
+
+/**
+ * rtmp_core_message_parse_user_control:
+ * @msg: a User Control message (type 4)
+ * @event: (out) (optional): the event type; unknown types (e.g. Flash's 31
+ *   and 32) are reported as they are, for the caller to ignore
+ * @value: (out) (optional): the first 32-bit value
+ * @value2: (out) (optional): the buffer length for Set Buffer Length, else 0
+ * @error: return location for a #GError
+ *
+ * Reads a User Control message. Every event needs at least the 6 bytes of
+ * type and value; Set Buffer Length needs 10. Extra bytes are ignored.
+ *
+ * Returns: %TRUE on success; %FALSE with %RTMP_CORE_ERROR_MALFORMED if the
+ *   payload is too short
+ *
+ * Since: 0.1
+ */
+gboolean
+rtmp_core_message_parse_user_control (const RtmpCoreMessage * msg,
+    guint * event, guint32 * value, guint32 * value2, GError ** error)
+{
+  RtmpByteReader r;
+  guint16 type;
+  guint32 v, v2 = 0;
+
+  g_return_val_if_fail (msg != NULL, FALSE);
+  g_return_val_if_fail (msg->type == RTMP_CORE_MESSAGE_USER_CONTROL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  rtmp_byte_reader_init (&r, msg->data, msg->size);
+  if (!rtmp_byte_reader_get_u16_be (&r, &type) ||
+      !rtmp_byte_reader_get_u32_be (&r, &v)) {
+    g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_MALFORMED,
+        "User Control message has %" G_GSIZE_FORMAT " payload bytes, "
+        "needs at least 6", msg->size);
+    return FALSE;
+  }
+  if (type == RTMP_CORE_USER_CONTROL_SET_BUFFER_LENGTH &&
+      !rtmp_byte_reader_get_u32_be (&r, &v2)) {
+    g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_MALFORMED,
+        "Set Buffer Length event has %" G_GSIZE_FORMAT " payload bytes, "
+        "needs 10", msg->size);
+    return FALSE;
+  }
+  if (event)
+    *event = type;
+  if (value)
+    *value = v;
+  if (value2)
+    *value2 = v2;
+  return TRUE;
+}
+
+/* An aggregate sub-tag: type, 24-bit size, 24-bit timestamp + 8-bit
+ * extension, 24-bit stream id; then the data and a 32-bit back pointer. */
+#define AGGREGATE_SUB_HEADER_SIZE 11
+#define AGGREGATE_BACK_POINTER_SIZE 4
+
+static RtmpCoreMessage *
+aggregate_sub_message (const RtmpCoreMessage * agg, guint8 type,
+    guint32 timestamp, gsize offset, gsize size)
+{
+  GBytes *payload;
+  RtmpCoreMessage *sub;
+
+  /* Share the aggregate's storage when it has one; a borrowed view's data
+   * only lives for the callback, so copy it. */
+  if (agg->bytes)
+    payload = g_bytes_new_from_bytes (agg->bytes, offset, size);
+  else
+    payload = g_bytes_new (agg->data + offset, size);
+  sub = rtmp_core_message_new (type, agg->chunk_stream_id, agg->stream_id,
+      timestamp, payload);
+  g_bytes_unref (payload);
+  return sub;
+}
+
+/**
+ * rtmp_core_message_split_aggregate:
+ * @msg: an Aggregate message (type 22)
+ * @error: return location for a #GError
+ *
+ * Splits an aggregate into its sub-messages. Each sub-tag has an 11-byte
+ * FLV-like header, its data and a 4-byte back pointer (whose value is not
+ * checked; it may be missing after the last sub-tag). Sub-message timestamps
+ * are relative: each is the aggregate's timestamp plus the sub-tag's offset
+ * from the first sub-tag, modulo 2^32. The sub-messages take the aggregate's
+ * chunk stream and message stream ids, and share its payload storage when
+ * @msg owns it (otherwise they hold copies).
+ *
+ * Returns: (transfer full) (element-type RtmpCoreMessage): the sub-messages
+ *   in order (possibly none), or %NULL with %RTMP_CORE_ERROR_MALFORMED if a
+ *   sub-tag is truncated
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+rtmp_core_message_split_aggregate (const RtmpCoreMessage * msg,
+    GError ** error)
+{
+  GPtrArray *subs;
+  RtmpByteReader r;
+  guint32 first_ts = 0;
+
+  g_return_val_if_fail (msg != NULL, NULL);
+  g_return_val_if_fail (msg->type == RTMP_CORE_MESSAGE_AGGREGATE, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  subs = g_ptr_array_new_with_free_func
+      ((GDestroyNotify) rtmp_core_message_unref);
+  rtmp_byte_reader_init (&r, msg->data, msg->size);
+
+  while (rtmp_byte_reader_remaining (&r) > 0) {
+    gsize start = r.pos;
+    guint8 type, ts_ext;
+    guint32 size, ts, stream_id, timestamp;
+
+    if (!rtmp_byte_reader_get_u8 (&r, &type) ||
+        !rtmp_byte_reader_get_u24_be (&r, &size) ||
+        !rtmp_byte_reader_get_u24_be (&r, &ts) ||
+        !rtmp_byte_reader_get_u8 (&r, &ts_ext) ||
+        !rtmp_byte_reader_get_u24_be (&r, &stream_id)) {
+      g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_MALFORMED,
+          "Aggregate sub-tag %u at offset %" G_GSIZE_FORMAT " has a "
+          "truncated header: %" G_GSIZE_FORMAT " of 11 bytes",
+          subs->len, start, msg->size - start);
+      goto fail;
+    }
+    if (!rtmp_byte_reader_skip (&r, size)) {
+      g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_MALFORMED,
+          "Aggregate sub-tag %u at offset %" G_GSIZE_FORMAT " announces %u "
+          "data bytes but only %" G_GSIZE_FORMAT " remain",
+          subs->len, start, size,
+          msg->size - start - AGGREGATE_SUB_HEADER_SIZE);
+      goto fail;
+    }
+
+    ts |= (guint32) ts_ext << 24;
+    if (subs->len == 0)
+      first_ts = ts;
+    /* Unsigned arithmetic wraps modulo 2^32 as the timestamps do. */
+    timestamp = msg->timestamp + (ts - first_ts);
+    g_ptr_array_add (subs, aggregate_sub_message (msg, type, timestamp,
+            start + AGGREGATE_SUB_HEADER_SIZE, size));
+
+    if (rtmp_byte_reader_remaining (&r) == 0)
+      break;
+    if (!rtmp_byte_reader_skip (&r, AGGREGATE_BACK_POINTER_SIZE)) {
+      g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_MALFORMED,
+          "Aggregate sub-tag %u has a truncated back pointer: %"
+          G_GSIZE_FORMAT " of 4 bytes", subs->len - 1,
+          rtmp_byte_reader_remaining (&r));
+      goto fail;
+    }
+  }
+  return subs;
+
+fail:
+  g_ptr_array_unref (subs);
+  return NULL;
+}
