@@ -91,6 +91,9 @@ RtmpCoreHandshakeMode rtmp_core_handshake_get_peer_mode (RtmpCoreHandshake * hs)
 RTMP_CORE_API
 guint32 rtmp_core_handshake_get_peer_epoch (RtmpCoreHandshake * hs);
 
+RTMP_CORE_API
+gboolean rtmp_core_handshake_get_peer_reply_valid (RtmpCoreHandshake * hs);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RtmpCoreHandshake, rtmp_core_handshake_unref)
 
 G_END_DECLS
