@@ -19,5 +19,6 @@
 #include "rtmp-url.h"
 #include "rtmp-connection.h"
 #include "rtmp-client.h"
+#include "rtmp-server.h"
 
 #undef __RTMP_CORE_H_INSIDE__

@@ -1,0 +1,1 @@
+#include "rtmp-server.h"
