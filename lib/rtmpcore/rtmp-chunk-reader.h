@@ -36,6 +36,17 @@ G_BEGIN_DECLS
 #define RTMP_CORE_DEFAULT_MAX_CHUNK_SIZE 0x7FFFFFFF
 
 /**
+ * RTMP_CORE_CHUNK_READER_MAX_CHUNK_STREAMS:
+ *
+ * The most chunk streams one reader tracks. A peer that opens more fails
+ * with %RTMP_CORE_ERROR_TOO_MANY_STREAMS: real peers use a handful, and each
+ * tracked stream costs memory.
+ *
+ * Since: 0.1
+ */
+#define RTMP_CORE_CHUNK_READER_MAX_CHUNK_STREAMS 1024
+
+/**
  * RtmpCoreChunkReaderFunc:
  * @msg: (transfer none): a complete message, a view valid only during the call
  * @user_data: user data
@@ -54,7 +65,23 @@ typedef void (*RtmpCoreChunkReaderFunc) (const RtmpCoreMessage * msg,
  * Reassembles RTMP messages from a chunk stream. Feed it bytes in any split;
  * it calls back once per complete message. It never allocates from a
  * declared length: reassembly buffers grow as data arrives, and are reused,
- * so steady-state reading allocates nothing.
+ * so steady-state reading allocates nothing. A message that fits in one
+ * chunk and arrives whole in one feed is reported straight from the fed
+ * bytes, without a copy.
+ *
+ * Set Chunk Size (type 1) and Abort (type 2) messages on message stream 0
+ * are applied by the reader itself, then reported like any other message.
+ *
+ * Peers disagree on whether type 3 chunks repeat a 4-byte extended
+ * timestamp. The reader takes the 4 bytes after a type 3 header as that
+ * field only if they equal it, otherwise as payload. When fewer than 4
+ * bytes have arrived and they match so far, it waits for more rather than
+ * guess; this can only delay a message whose last chunk is shorter than
+ * 4 bytes until the peer sends anything else.
+ *
+ * A full (type 0, 1 or 2) header on a chunk stream holding a partial
+ * message continues that message if it restates its length, type and
+ * message stream id, and is a %RTMP_CORE_ERROR_PROTOCOL error otherwise.
  *
  * Not thread-safe: use one reader from one thread.
  *
@@ -98,6 +125,10 @@ void rtmp_core_chunk_reader_set_chunk_size (RtmpCoreChunkReader * reader,
 
 RTMP_CORE_API
 guint32 rtmp_core_chunk_reader_get_chunk_size (RtmpCoreChunkReader * reader);
+
+RTMP_CORE_API
+void rtmp_core_chunk_reader_set_type3_after_type0_repeats_timestamp (RtmpCoreChunkReader * reader,
+    gboolean repeats);
 
 RTMP_CORE_API
 guint rtmp_core_chunk_reader_get_n_partial_messages (RtmpCoreChunkReader * reader);

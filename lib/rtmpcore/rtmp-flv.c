@@ -411,7 +411,7 @@ rtmp_core_flv_parser_feed (RtmpCoreFlvParser * parser, const guint8 * data,
  * owned messages (the callback, if any, is called as well). A tag that lies
  * wholly inside @data shares its storage; one that spans feeds is copied.
  *
- * Returns: (transfer full) (element-type RtmpCoreMessage) (nullable): the
+ * Returns: (transfer container) (element-type RtmpCoreMessage) (nullable): the
  *   tags completed by @data, or %NULL on error
  *
  * Since: 0.1

@@ -523,7 +523,7 @@ aggregate_sub_message (const RtmpCoreMessage * agg, guint8 type,
  * chunk stream and message stream ids, and share its payload storage when
  * @msg owns it (otherwise they hold copies).
  *
- * Returns: (transfer full) (element-type RtmpCoreMessage): the sub-messages
+ * Returns: (transfer container) (element-type RtmpCoreMessage): the sub-messages
  *   in order (possibly none), or %NULL with %RTMP_CORE_ERROR_MALFORMED if a
  *   sub-tag is truncated
  *

@@ -49,8 +49,9 @@ def test_chunked_message_round_trip():
     writer = RtmpCore.ChunkWriter.new()
     writer.set_chunk_size(4096)
     wire = writer.write_bytes(msg).get_data()
-    # Three chunks: one 12-byte type 0 header, two 1-byte type 3 headers.
-    check("chunked size", len(wire) == len(payload) + 12 + 2)
+    # Three chunks. The timestamp needs the extended field: a 12-byte type 0
+    # header plus 4, then two type 3 headers that repeat the 4 bytes.
+    check("chunked size", len(wire) == len(payload) + (12 + 4) + 2 * (1 + 4))
     check("type 0 basic header for csid 6", wire[0] == 0x06)
 
     reader = RtmpCore.ChunkReader.new()
