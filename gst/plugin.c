@@ -8,11 +8,16 @@
 #include <gst/gst.h>
 #include "gstrtmputils.h"
 
+GST_ELEMENT_REGISTER_DECLARE (rtmpsink2);
+
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
+  gboolean ok = FALSE;
+
   gst_rtmp_utils_init_debug ();
-  return TRUE;
+  ok |= GST_ELEMENT_REGISTER (rtmpsink2, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, rtmpcore,
