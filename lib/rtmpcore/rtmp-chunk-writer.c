@@ -387,7 +387,8 @@ rtmp_core_chunk_writer_write (RtmpCoreChunkWriter * writer,
     gsize body = MIN (chunk_size, msg->size - off);
 
     if (body < COPY_THRESHOLD) {
-      memcpy (p, msg->data + off, body);
+      if (body > 0)
+        memcpy (p, msg->data + off, body);
       p += body;
       writer->arena_len = p - writer->arena;
       close_arena_slice (writer, start);
