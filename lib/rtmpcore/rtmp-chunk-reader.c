@@ -130,6 +130,9 @@ rtmp_core_chunk_reader_new (void)
  * rtmp_core_chunk_reader_ref:
  * @reader: a reader
  *
+ * Adds a reference to @reader. The count itself is atomic, but the reader
+ * is not thread-safe: every holder must use it from the same thread.
+ *
  * Returns: (transfer full): @reader
  *
  * Since: 0.1
@@ -281,6 +284,10 @@ rtmp_core_chunk_reader_set_chunk_size (RtmpCoreChunkReader * reader,
  * rtmp_core_chunk_reader_get_chunk_size:
  * @reader: a reader
  *
+ * Gets the size the reader currently splits incoming chunks by: 128 at
+ * first, then whatever the peer's latest Set Chunk Size message or
+ * rtmp_core_chunk_reader_set_chunk_size() set.
+ *
  * Returns: the chunk size in force, as the peer announced it (values above
  *   0xFFFFFF behave like 0xFFFFFF)
  *
@@ -317,6 +324,10 @@ rtmp_core_chunk_reader_set_type3_after_type0_repeats_timestamp (RtmpCoreChunkRea
 /**
  * rtmp_core_chunk_reader_get_n_partial_messages:
  * @reader: a reader
+ *
+ * Counts the messages that have started but not yet been completed, one
+ * per chunk stream. Useful to watch memory use against the limit set with
+ * rtmp_core_chunk_reader_set_max_partial_messages().
  *
  * Returns: how many chunk streams hold an incomplete message
  *

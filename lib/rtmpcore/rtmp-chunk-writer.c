@@ -94,6 +94,9 @@ rtmp_core_chunk_writer_new (void)
  * rtmp_core_chunk_writer_ref:
  * @writer: a writer
  *
+ * Adds a reference to @writer. The count itself is atomic, but the writer
+ * is not thread-safe: every holder must use it from the same thread.
+ *
  * Returns: (transfer full): @writer
  *
  * Since: 0.1
@@ -164,6 +167,9 @@ rtmp_core_chunk_writer_set_chunk_size (RtmpCoreChunkWriter * writer,
 /**
  * rtmp_core_chunk_writer_get_chunk_size:
  * @writer: a writer
+ *
+ * Gets the size the writer splits outgoing messages by: 128 until changed
+ * with rtmp_core_chunk_writer_set_chunk_size().
  *
  * Returns: the outgoing chunk size
  *
@@ -455,6 +461,10 @@ rtmp_core_chunk_writer_get_vectors (RtmpCoreChunkWriter * writer,
 /**
  * rtmp_core_chunk_writer_get_pending_size:
  * @writer: a writer
+ *
+ * Gets the total length of the pending output, chunk headers included:
+ * the number of bytes the slices from rtmp_core_chunk_writer_get_vectors()
+ * add up to. Useful to size a write or to account for queued data.
  *
  * Returns: the number of bytes written since the last clear
  *

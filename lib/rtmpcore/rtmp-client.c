@@ -1307,7 +1307,7 @@ is_bare_on_metadata (const RtmpCoreMessage * msg)
 /**
  * rtmp_core_client_send_media:
  * @client: a publishing client
- * @msg: an audio, video, data or aggregate message
+ * @msg: (transfer none): an audio, video, data or aggregate message
  * @error: return location for a #GError
  *
  * Queues @msg on the publish stream. The message's stream id is replaced by
@@ -1479,6 +1479,11 @@ rtmp_core_client_stop_async (RtmpCoreClient * client,
  * @result: the result given to the callback
  * @error: return location for a #GError
  *
+ * Finishes rtmp_core_client_stop_async(). Whatever the result, the
+ * connection is closed by then; an error means that some queued data may
+ * not have reached the stream. %G_IO_ERROR_PENDING means a stop was
+ * already under way; that earlier stop closes the connection.
+ *
  * Returns: %TRUE when everything queued was written before closing
  *
  * Since: 0.1
@@ -1515,6 +1520,10 @@ rtmp_core_client_new (const RtmpCoreUrl * url)
 /**
  * rtmp_core_client_get_url:
  * @client: a client
+ *
+ * Gets the location the client was made with (the #RtmpCoreClient:url
+ * property, fixed at construction). It includes any password and stream
+ * key: log it with rtmp_core_url_to_masked_string() only.
  *
  * Returns: (transfer none): the client's copy of the location
  *
@@ -1554,6 +1563,11 @@ rtmp_core_client_set_extra_connect_args (RtmpCoreClient * client,
  * rtmp_core_client_get_connection:
  * @client: a client
  *
+ * Gets the connection the client runs over, e.g. to read its statistics
+ * with rtmp_core_connection_get_stats() or watch its queue. It is kept
+ * after the client stops, until the client is finalized. Media should go
+ * through rtmp_core_client_send_media(), which sets the right stream id.
+ *
  * Returns: (transfer none) (nullable): the connection once the TCP
  *   connection is up, else %NULL
  *
@@ -1569,6 +1583,10 @@ rtmp_core_client_get_connection (RtmpCoreClient * client)
 /**
  * rtmp_core_client_get_stream_id:
  * @client: a client
+ *
+ * Gets the message stream the client publishes or plays on, for example to
+ * build messages by hand or to match them in logs. It keeps its value after
+ * the client stops.
  *
  * Returns: the message stream id the server gave in answer to
  *   `createStream`, or 0 before that

@@ -933,6 +933,10 @@ rtmp_core_connection_handshake_async (RtmpCoreConnection * conn,
  * @result: the result given to the callback
  * @error: return location for a #GError
  *
+ * Finishes rtmp_core_connection_handshake_async(). On success, call
+ * rtmp_core_connection_start() to begin exchanging messages; on failure
+ * the connection is already closed.
+ *
  * Returns: %TRUE if the handshake completed. Errors: those of the
  *   handshake codec (%RTMP_CORE_ERROR_BAD_VERSION, ...), the stream's
  *   #GIOErrorEnum errors, %G_IO_ERROR_CANCELLED, or %RTMP_CORE_ERROR_CLOSED
@@ -1073,6 +1077,10 @@ rtmp_core_connection_close (RtmpCoreConnection * conn, const GError * reason)
  * rtmp_core_connection_is_closed:
  * @conn: a connection
  *
+ * Tells whether the connection has closed, so that a caller can stop
+ * queueing messages without waiting for #RtmpCoreConnection::closed. Once
+ * %TRUE it stays %TRUE. Call it from the connection's thread.
+ *
  * Returns: %TRUE once the connection was closed, by either side or by an
  *   error
  *
@@ -1151,6 +1159,10 @@ rtmp_core_connection_queue_message (RtmpCoreConnection * conn,
 /**
  * rtmp_core_connection_get_queued_bytes:
  * @conn: a connection
+ *
+ * Gets how much media and control data waits to be sent, for back-pressure:
+ * media is refused once this reaches #RtmpCoreConnection:max-queue-bytes.
+ * Chunk headers are not counted. Thread-safe.
  *
  * Returns: the payload bytes of the messages queued and not yet completely
  *   written, including the batch being written
@@ -1257,6 +1269,9 @@ rtmp_core_connection_flush_async (RtmpCoreConnection * conn,
  * @conn: a connection
  * @result: the result given to the callback
  * @error: return location for a #GError
+ *
+ * Finishes rtmp_core_connection_flush_async(). Success means the data was
+ * handed to the stream, not that the peer received it.
  *
  * Returns: %TRUE once everything queued was written; %FALSE with the error
  *   that closed the connection first (%RTMP_CORE_ERROR_CLOSED for a local
@@ -1547,6 +1562,10 @@ rtmp_core_connection_get_rtt (RtmpCoreConnection * conn)
  * rtmp_core_connection_get_stream:
  * @conn: a connection
  *
+ * Gets the stream given to rtmp_core_connection_new(), e.g. to look at the
+ * peer's address or TLS certificate. Do not read from or write to it: the
+ * connection owns its I/O and closes it when the connection closes.
+ *
  * Returns: (transfer none): the stream the connection runs over
  *
  * Since: 0.1
@@ -1573,8 +1592,8 @@ rtmp_core_connection_set_bytes_in_for_test (RtmpCoreConnection * conn,
 
 /**
  * rtmp_core_connection_new:
- * @stream: a connected stream, e.g. a #GSocketConnection or a
- *   #GTlsConnection
+ * @stream: (transfer none): a connected stream, e.g. a #GSocketConnection
+ *   or a #GTlsConnection
  *
  * Makes a connection over @stream, bound to the thread-default main
  * context of the calling thread. The connection takes charge of the

@@ -292,6 +292,13 @@ rtmp_core_video_info_parse (const guint8 * data, gsize size,
  * @data: (array length=size): a video message payload
  * @size: its length
  *
+ * Checks whether a video payload starts a point where decoding can begin,
+ * e.g. to choose where a late joiner or a new recording segment starts.
+ * A shortcut for rtmp_core_video_info_parse() that reads only the header
+ * and never fails: a payload that does not parse is not a key frame. Key
+ * frames and generated key frames both count; for a multitrack payload
+ * only the first track is looked at.
+ *
  * Returns: %TRUE if the payload parses and holds coded frames of a key
  *   frame (not a sequence header, not a command)
  *
@@ -311,6 +318,11 @@ rtmp_core_video_info_is_keyframe (const guint8 * data, gsize size)
  * @data: (array length=size): a video message payload
  * @size: its length
  *
+ * Checks whether a video payload carries the decoder configuration (e.g.
+ * the AVCDecoderConfigurationRecord), which servers cache and resend to
+ * every new player. A shortcut for rtmp_core_video_info_parse() that
+ * never fails: a payload that does not parse is not a sequence header.
+ *
  * Returns: %TRUE if the payload parses and is a decoder configuration,
  *   which a late joiner needs before any frame
  *
@@ -329,6 +341,10 @@ rtmp_core_video_info_is_sequence_header (const guint8 * data, gsize size)
  * rtmp_core_video_info_copy:
  * @info: a video info
  *
+ * Copies @info onto the heap. C code usually keeps the struct on the stack;
+ * this exists for the boxed type and bindings. The struct holds no
+ * pointers, so the copy is independent of the payload it describes.
+ *
  * Returns: (transfer full): a copy of @info
  *
  * Since: 0.1
@@ -343,6 +359,9 @@ rtmp_core_video_info_copy (const RtmpCoreVideoInfo * info)
 /**
  * rtmp_core_video_info_free:
  * @info: a video info from rtmp_core_video_info_copy()
+ *
+ * Frees a heap copy made by rtmp_core_video_info_copy(). Do not call it on
+ * a struct filled in by rtmp_core_video_info_parse() on the stack.
  *
  * Since: 0.1
  */
@@ -478,6 +497,11 @@ rtmp_core_audio_info_parse (const guint8 * data, gsize size,
  * @data: (array length=size): an audio message payload
  * @size: its length
  *
+ * Checks whether an audio payload carries the decoder configuration, which
+ * servers cache and resend to every new player. A shortcut for
+ * rtmp_core_audio_info_parse() that never fails: a payload that does not
+ * parse is not a sequence header.
+ *
  * Returns: %TRUE if the payload parses and is a decoder configuration
  *   (e.g. the AAC AudioSpecificConfig), which a late joiner needs before
  *   any frame
@@ -497,6 +521,10 @@ rtmp_core_audio_info_is_sequence_header (const guint8 * data, gsize size)
  * rtmp_core_audio_info_copy:
  * @info: an audio info
  *
+ * Copies @info onto the heap. C code usually keeps the struct on the stack;
+ * this exists for the boxed type and bindings. The struct holds no
+ * pointers, so the copy is independent of the payload it describes.
+ *
  * Returns: (transfer full): a copy of @info
  *
  * Since: 0.1
@@ -511,6 +539,9 @@ rtmp_core_audio_info_copy (const RtmpCoreAudioInfo * info)
 /**
  * rtmp_core_audio_info_free:
  * @info: an audio info from rtmp_core_audio_info_copy()
+ *
+ * Frees a heap copy made by rtmp_core_audio_info_copy(). Do not call it on
+ * a struct filled in by rtmp_core_audio_info_parse() on the stack.
  *
  * Since: 0.1
  */

@@ -78,6 +78,9 @@ rtmp_core_flv_parser_new (void)
  * rtmp_core_flv_parser_ref:
  * @parser: a parser
  *
+ * Adds a reference to @parser. The count itself is atomic, but the parser
+ * is not thread-safe: every holder must use it from the same thread.
+ *
  * Returns: (transfer full): @parser
  *
  * Since: 0.1
@@ -404,7 +407,7 @@ rtmp_core_flv_parser_feed (RtmpCoreFlvParser * parser, const guint8 * data,
 /**
  * rtmp_core_flv_parser_feed_bytes:
  * @parser: a parser
- * @data: the next bytes of the stream
+ * @data: (transfer none): the next bytes of the stream
  * @error: return location for a #GError
  *
  * Like rtmp_core_flv_parser_feed(), but also returns the completed tags as
@@ -500,6 +503,11 @@ rtmp_core_flv_parser_finish (RtmpCoreFlvParser * parser, GError ** error)
  * @flags: (out) (optional): the type flags byte of the file header, a
  *   combination of #RtmpCoreFlvHeaderFlags
  *
+ * Tells whether the stream began with an FLV file header and, if so, which
+ * media its flags announce. A stream that starts directly with a tag never
+ * has one; @flags is then 0. The flags are only a hint: files often
+ * announce media they do not contain, or the reverse.
+ *
  * Returns: %TRUE once an FLV file header has been parsed
  *
  * Since: 0.1
@@ -516,6 +524,11 @@ rtmp_core_flv_parser_get_header (RtmpCoreFlvParser * parser, guint8 * flags)
 /**
  * rtmp_core_flv_parser_get_n_bad_back_pointers:
  * @parser: a parser
+ *
+ * Counts the PreviousTagSize fields that disagreed with the tag they
+ * follow. Such mismatches are common in files from careless writers, so
+ * the parser only counts them instead of failing; a high count may point
+ * to a corrupt or mis-cut file.
  *
  * Returns: how many previous tag sizes did not match the tag before them
  *   (or were not 0 right after the file header)

@@ -67,6 +67,11 @@ rtmp_core_message_new_take (guint8 type, guint32 chunk_stream_id,
  * rtmp_core_message_ref:
  * @msg: an owned message (not a borrowed view)
  *
+ * Adds a reference to @msg. The count is atomic, so owned messages may be
+ * shared between threads once nobody modifies them. A borrowed view from
+ * a chunk reader callback cannot be referenced: use
+ * rtmp_core_message_copy() to keep it instead.
+ *
  * Returns: (transfer full): @msg
  *
  * Since: 0.1
@@ -131,6 +136,9 @@ rtmp_core_message_copy (const RtmpCoreMessage * msg)
  * rtmp_core_message_get_payload:
  * @msg: a message
  *
+ * Gets the message body as a #GBytes that stays valid after @msg is gone,
+ * e.g. to hand media data on without copying it.
+ *
  * Returns: (transfer full): the payload; for an owned message this shares
  *   its storage, for a borrowed view it is a copy
  *
@@ -148,7 +156,11 @@ rtmp_core_message_get_payload (const RtmpCoreMessage * msg)
 /**
  * rtmp_core_message_peek_data: (skip)
  * @msg: a message
- * @size: (out): the payload length
+ * @size: (out) (optional): the payload length
+ *
+ * Gives direct access to the message body without taking a reference or
+ * copying, for parsing in C. Works on borrowed views too; the bytes must
+ * not be modified.
  *
  * Returns: the payload bytes, valid as long as @msg is
  *
@@ -167,6 +179,9 @@ rtmp_core_message_peek_data (const RtmpCoreMessage * msg, gsize * size)
  * rtmp_core_message_get_size:
  * @msg: a message
  *
+ * Gets the length of the message body, i.e. the message length sent in the
+ * chunk header (at most 2^24 - 1 bytes for a message from the wire).
+ *
  * Returns: the payload length in bytes
  *
  * Since: 0.1
@@ -181,6 +196,11 @@ rtmp_core_message_get_size (const RtmpCoreMessage * msg)
 /**
  * rtmp_core_message_is_media:
  * @msg: a message
+ *
+ * Tells whether @msg carries stream content rather than protocol or
+ * command traffic, e.g. to decide what to forward to an FLV muxer or to a
+ * media pipeline. Aggregates are not counted: split them first with
+ * rtmp_core_message_split_aggregate().
  *
  * Returns: %TRUE for audio, video and AMF0/AMF3 data messages, the ones that
  *   map to FLV tags

@@ -1146,6 +1146,10 @@ session_new (RtmpCoreServer * server, GIOStream * stream, gchar * address)
  * rtmp_core_server_session_get_remote_address:
  * @session: a session
  *
+ * Gets the address the client connected from, for logs and for access
+ * control by address. It is fixed when the connection is accepted and
+ * stays valid for the life of @session.
+ *
  * Returns: (transfer none): the client's address as "ip:port", with
  *   IPv6 addresses in brackets ("[::1]:50000") and IPv4-mapped IPv6
  *   addresses shown as IPv4
@@ -1162,6 +1166,11 @@ rtmp_core_server_session_get_remote_address (RtmpCoreServerSession * session)
 /**
  * rtmp_core_server_session_get_application:
  * @session: a session
+ *
+ * Gets the application the client connected to, e.g. "live", to route the
+ * publish. Any `?query` on it is split off;
+ * rtmp_core_server_session_get_query() returns that query when the
+ * publish name carries none.
  *
  * Returns: (transfer none) (nullable): the "app" of `connect` without its
  *   `?query`, %NULL before `connect`
@@ -1218,6 +1227,10 @@ rtmp_core_server_session_get_query (RtmpCoreServerSession * session)
  * rtmp_core_server_session_get_tc_url:
  * @session: a session
  *
+ * Gets the URL the client says it connected to, as sent. It is
+ * informational only: clients fill it in freely, so do not use it for
+ * access decisions.
+ *
  * Returns: (transfer none) (nullable): the "tcUrl" of `connect`, %NULL if
  *   there was none
  *
@@ -1233,6 +1246,9 @@ rtmp_core_server_session_get_tc_url (RtmpCoreServerSession * session)
 /**
  * rtmp_core_server_session_get_flash_version:
  * @session: a session
+ *
+ * Gets the client's self-description, useful in logs and to work around
+ * quirks of a known encoder. It is not verified.
  *
  * Returns: (transfer none) (nullable): the "flashVer" of `connect` (e.g.
  *   "FMLE/3.0 (compatible; FMSc/1.0)"), %NULL if there was none
@@ -1267,6 +1283,9 @@ rtmp_core_server_session_get_connect_object (RtmpCoreServerSession * session)
 /**
  * rtmp_core_server_session_get_stream_id:
  * @session: a session
+ *
+ * Gets the message stream carrying the client's media while a publish is
+ * accepted; it goes back to 0 when the publish stops.
  *
  * Returns: the message stream id the client publishes on, 0 when it is not
  *   publishing
@@ -1811,6 +1830,11 @@ rtmp_core_server_stop (RtmpCoreServer * server)
  * rtmp_core_server_get_current_port:
  * @server: a server
  *
+ * Gets the port actually bound by rtmp_core_server_start(): the one asked
+ * for, or the one the system chose when #RtmpCoreServer:port is 0 (as
+ * tests do). Also readable as the #RtmpCoreServer:current-port property.
+ * Thread-safe.
+ *
  * Returns: the port the server listens on, 0 when it is stopped
  *
  * Since: 0.1
@@ -1826,9 +1850,11 @@ rtmp_core_server_get_current_port (RtmpCoreServer * server)
  * rtmp_core_server_list_sessions:
  * @server: a server
  *
- * Thread-safe.
+ * Takes a snapshot of the open sessions, e.g. for a status page. Each
+ * session in the array is referenced, so it stays valid after it closes;
+ * unref the array when done. Thread-safe.
  *
- * Returns: (transfer full) (element-type RtmpCoreServerSession): the
+ * Returns: (transfer container) (element-type RtmpCoreServerSession): the
  *   sessions that are not closed yet, in the order they were accepted
  *
  * Since: 0.1

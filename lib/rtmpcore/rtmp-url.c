@@ -261,6 +261,9 @@ rtmp_core_url_new (RtmpCoreScheme scheme, const gchar * host, guint port,
  * rtmp_core_url_copy:
  * @url: a location
  *
+ * Copies every part of @url, including the user name and password, so the
+ * copy can be modified or freed independently of the original.
+ *
  * Returns: (transfer full): a deep copy of @url
  *
  * Since: 0.1
@@ -311,6 +314,9 @@ rtmp_core_url_free (RtmpCoreUrl * url)
  * rtmp_core_url_get_scheme:
  * @url: a location
  *
+ * Gets whether @url uses plain TCP (`rtmp://`) or TLS (`rtmps://`), which
+ * decides how to connect and which default port applies.
+ *
  * Returns: the transport of @url
  *
  * Since: 0.1
@@ -325,6 +331,9 @@ rtmp_core_url_get_scheme (const RtmpCoreUrl * url)
 /**
  * rtmp_core_url_get_host:
  * @url: a location
+ *
+ * Gets the host to connect to, as written in the location (a name or an IP
+ * address literal), ready to pass to a resolver or socket client.
  *
  * Returns: (transfer none): the host, an IPv6 literal without brackets
  *
@@ -341,6 +350,9 @@ rtmp_core_url_get_host (const RtmpCoreUrl * url)
  * rtmp_core_url_get_port:
  * @url: a location
  *
+ * Gets the TCP port to connect to, falling back to the default of the
+ * scheme when the location did not name one. Never returns 0.
+ *
  * Returns: the port given in the location, else the scheme's default
  *   (1935 for rtmp, 443 for rtmps)
  *
@@ -356,6 +368,10 @@ rtmp_core_url_get_port (const RtmpCoreUrl * url)
 /**
  * rtmp_core_url_get_application:
  * @url: a location
+ *
+ * Gets the application sent as `app` in the `connect` command: the path
+ * between the host and the stream, still percent-encoded as written. It
+ * carries the location's "?query" when the location has no stream.
  *
  * Returns: (transfer none): the application, e.g. "live" or "app/instance"
  *
@@ -391,6 +407,10 @@ rtmp_core_url_set_application (RtmpCoreUrl * url, const gchar * application)
  * rtmp_core_url_get_stream:
  * @url: a location
  *
+ * Gets the stream name used in `publish` or `play`: the last path segment,
+ * still percent-encoded as written. For publishing it is often a secret
+ * stream key, so mask it with rtmp_core_mask_secret() before logging it.
+ *
  * Returns: (transfer none) (nullable): the stream name with its "?query",
  *   or %NULL if the location names only an application
  *
@@ -424,6 +444,10 @@ rtmp_core_url_set_stream (RtmpCoreUrl * url, const gchar * stream)
  * rtmp_core_url_get_username:
  * @url: a location
  *
+ * Gets the user name from the location's user information, for servers
+ * that require authentication. An empty user name with no password is
+ * treated as absent.
+ *
  * Returns: (transfer none) (nullable): the percent-decoded user name
  *
  * Since: 0.1
@@ -438,6 +462,9 @@ rtmp_core_url_get_username (const RtmpCoreUrl * url)
 /**
  * rtmp_core_url_get_password:
  * @url: a location
+ *
+ * Gets the password from the location's user information, for servers
+ * that require authentication. It is wiped from memory when @url is freed.
  *
  * Returns: (transfer none) (nullable): the percent-decoded password. Never
  *   log it.
