@@ -9,6 +9,7 @@
 #include "gstrtmputils.h"
 
 GST_ELEMENT_REGISTER_DECLARE (rtmpsink2);
+GST_ELEMENT_REGISTER_DECLARE (rtmpsrc2);
 GST_ELEMENT_REGISTER_DECLARE (rtmpserversrc);
 
 static gboolean
@@ -18,6 +19,7 @@ plugin_init (GstPlugin * plugin)
 
   gst_rtmp_utils_init_debug ();
   ok |= GST_ELEMENT_REGISTER (rtmpsink2, plugin);
+  ok |= GST_ELEMENT_REGISTER (rtmpsrc2, plugin);
   ok |= GST_ELEMENT_REGISTER (rtmpserversrc, plugin);
   return ok;
 }
