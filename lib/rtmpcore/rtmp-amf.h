@@ -113,7 +113,7 @@ RTMP_CORE_API
 RtmpCoreAmfValue *rtmp_core_amf_value_new_strict_array (void);
 
 RTMP_CORE_API
-RtmpCoreAmfValue *rtmp_core_amf_value_new_date (gdouble milliseconds, gint16 timezone);
+RtmpCoreAmfValue *rtmp_core_amf_value_new_date (gdouble milliseconds, gint16 time_zone);
 
 RTMP_CORE_API
 RtmpCoreAmfValue *rtmp_core_amf_value_new_typed_object (const gchar * class_name);
@@ -138,6 +138,12 @@ gboolean rtmp_core_amf_value_get_boolean (const RtmpCoreAmfValue * value);
 
 RTMP_CORE_API
 const gchar *rtmp_core_amf_value_get_string (const RtmpCoreAmfValue * value);
+
+RTMP_CORE_API
+gsize rtmp_core_amf_value_get_string_length (const RtmpCoreAmfValue * value);
+
+RTMP_CORE_API
+gint32 rtmp_core_amf_value_get_integer (const RtmpCoreAmfValue * value);
 
 RTMP_CORE_API
 gint16 rtmp_core_amf_value_get_timezone (const RtmpCoreAmfValue * value);
@@ -208,7 +214,14 @@ RTMP_CORE_API
 void rtmp_core_amf0_encode (GByteArray * out, const RtmpCoreAmfValue * value);
 
 RTMP_CORE_API
+void rtmp_core_amf0_encode_all (GByteArray * out, RtmpCoreAmfValue * const * values,
+    guint n_values);
+
+RTMP_CORE_API
 GBytes *rtmp_core_amf_value_to_amf0 (const RtmpCoreAmfValue * value);
+
+RTMP_CORE_API
+GBytes *rtmp_core_amf_values_to_amf0 (GPtrArray * values);
 
 RTMP_CORE_API
 RtmpCoreAmfValue *rtmp_core_amf0_decode (const guint8 * data, gsize size,
