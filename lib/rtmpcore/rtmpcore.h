@@ -20,5 +20,6 @@
 #include "rtmp-connection.h"
 #include "rtmp-client.h"
 #include "rtmp-server.h"
+#include "rtmp-auth.h"
 
 #undef __RTMP_CORE_H_INSIDE__

@@ -1,0 +1,1 @@
+#include "rtmp-auth.h"

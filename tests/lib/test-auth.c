@@ -1,0 +1,9 @@
+/* placeholder: filled in by its owner */
+#include <rtmpcore.h>
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  return g_test_run ();
+}
