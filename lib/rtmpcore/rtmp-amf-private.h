@@ -47,6 +47,9 @@ typedef struct {
   guint n_values;
   gsize n_bytes;
   gboolean done;                /* FALSE while its members are being decoded */
+  guint depth;                  /* the decoder's depth when it started */
+  guint height;                 /* levels it nests below itself, references included */
+  guint saved_deepest;          /* the decoder's deepest level before it started */
 } RtmpAmfRef;
 
 /* An AMF3 string table entry: it points into the input being decoded. */
@@ -65,6 +68,7 @@ typedef struct {
 typedef struct {
   RtmpByteReader r;
   guint depth;
+  guint deepest;                /* deepest logical level reached, references included */
   guint n_values;               /* logical values produced */
   gsize n_bytes;                /* logical string and byte-array bytes produced */
   gsize referenced_bytes;       /* of n_bytes, those repeated by references */

@@ -106,6 +106,7 @@ rtmp_amf_decoder_enter (RtmpAmfDecoder * dec, gsize offset, GError ** error)
     return FALSE;
   }
   dec->depth++;
+  dec->deepest = MAX (dec->deepest, dec->depth);
   return TRUE;
 }
 
@@ -114,8 +115,12 @@ rtmp_amf_decoder_enter (RtmpAmfDecoder * dec, gsize offset, GError ** error)
 guint
 rtmp_amf_ref_begin (RtmpAmfDecoder * dec, GArray * table, RtmpCoreAmfValue * value)
 {
-  RtmpAmfRef ref = { rtmp_core_amf_value_ref (value), 0, 0, FALSE };
+  RtmpAmfRef ref = { rtmp_core_amf_value_ref (value), 0, 0, FALSE,
+    dec->depth, 0, dec->deepest
+  };
 
+  /* Measure the value's own height from here; restored in ref_end. */
+  dec->deepest = dec->depth;
   g_array_append_val (table, ref);
   return table->len - 1;
 }
@@ -129,6 +134,8 @@ rtmp_amf_ref_end (RtmpAmfDecoder * dec, GArray * table, guint index,
 
   ref->n_values = dec->n_values - start_values;
   ref->n_bytes = dec->n_bytes - start_bytes;
+  ref->height = dec->deepest - ref->depth;
+  dec->deepest = MAX (ref->saved_deepest, dec->deepest);
   ref->done = TRUE;
 }
 
@@ -159,8 +166,17 @@ rtmp_amf_ref_resolve (RtmpAmfDecoder * dec, GArray * table, guint index,
         RTMP_CORE_AMF_MAX_VALUES);
     return NULL;
   }
+  /* A shared value nests as deep as a copy would: bindings, equal() and the
+   * encoder walk it recursively, so the depth cap applies through references. */
+  if (dec->depth + 1 + ref->height > RTMP_CORE_AMF_MAX_DEPTH) {
+    g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_LIMIT,
+        "%s reference at offset %" G_GSIZE_FORMAT ": the referenced value "
+        "would nest deeper than %d levels", what, offset, RTMP_CORE_AMF_MAX_DEPTH);
+    return NULL;
+  }
   if (!rtmp_amf_decoder_count_bytes (dec, ref->n_bytes, TRUE, offset, error))
     return NULL;
+  dec->deepest = MAX (dec->deepest, dec->depth + 1 + ref->height);
   dec->n_values += ref->n_values;
   return rtmp_core_amf_value_ref (ref->value);
 }

@@ -1102,12 +1102,55 @@ test_amf3_referenced_bytes_limit (void)
   g_byte_array_unref (over);
 }
 
+/* Each value is {a: reference to the previous value}: sharing makes value i
+ * nest i levels below itself, so the depth cap must count through
+ * references (found by fuzz-amf0: re-encoding such a value overflowed it). */
+static GByteArray *
+reference_chain (guint n)
+{
+  static const guint8 first[] = { 0x03, 0x00, 0x01, 'a', 0x05, 0x00, 0x00, 0x09 };
+  GByteArray *bytes = g_byte_array_new ();
+  guint i;
+
+  g_byte_array_append (bytes, first, sizeof (first));
+  for (i = 1; i < n; i++) {
+    guint8 link[] = { 0x03, 0x00, 0x01, 'a', 0x07, (i - 1) >> 8, (i - 1) & 0xff,
+      0x00, 0x00, 0x09
+    };
+    g_byte_array_append (bytes, link, sizeof (link));
+  }
+  return bytes;
+}
+
+static void
+test_amf0_reference_depth (void)
+{
+  GByteArray *ok_chain = reference_chain (RTMP_CORE_AMF_MAX_DEPTH);
+  GByteArray *deep_chain = reference_chain (RTMP_CORE_AMF_MAX_DEPTH + 1);
+  GError *error = NULL;
+  GPtrArray *values;
+
+  values = rtmp_core_amf0_decode_all (ok_chain->data, ok_chain->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (values->len, ==, RTMP_CORE_AMF_MAX_DEPTH);
+  g_ptr_array_unref (values);
+
+  values = rtmp_core_amf0_decode_all (deep_chain->data, deep_chain->len, &error);
+  g_assert_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_LIMIT);
+  g_assert_null (values);
+  g_clear_error (&error);
+
+  g_byte_array_unref (ok_chain);
+  g_byte_array_unref (deep_chain);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/amf/amf0/number", test_amf0_number);
+  g_test_add_func ("/amf/amf0/reference-depth", test_amf0_reference_depth);
   g_test_add_func ("/amf/amf0/boolean", test_amf0_boolean);
   g_test_add_func ("/amf/amf0/string", test_amf0_string);
   g_test_add_func ("/amf/amf0/long-string-boundary",
