@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rtmp-client.h"
+#include "rtmp-auth.h"
 #include "rtmp-command.h"
 #include "rtmp-error.h"
 #include "rtmp-flv.h"
@@ -32,6 +33,14 @@
 /* Secrets shorter than this are not scrubbed from server texts: replacing
  * every "ab" of a sentence would garble it without protecting anything. */
 #define MIN_SCRUB_LENGTH 3
+
+/* Each connect attempt of an authentication sends more. */
+typedef enum
+{
+  AUTH_STEP_NONE,               /* plain connect */
+  AUTH_STEP_USER,               /* authmod and user announced */
+  AUTH_STEP_RESPONSE,           /* the challenge answered */
+} AuthStep;
 
 typedef enum
 {
@@ -75,8 +84,13 @@ typedef enum
  * is closed and the client cannot be reused. Dropping the last reference
  * closes the connection at once, without writing what is still queued.
  *
+ * Authentication (Adobe and Limelight, from `user:pass@` in the location
+ * or the #RtmpCoreClient:username and #RtmpCoreClient:password properties)
+ * happens during connect, reconnecting as the scheme requires; see
+ * #RtmpCoreClient:authmod.
+ *
  * Error messages and debug logs never contain the password, the stream
- * name or its query: they are masked.
+ * name or its query, nor the authentication query: they are masked.
  *
  * Since: 0.1
  */
@@ -97,6 +111,9 @@ struct _RtmpCoreClient
   guint window_ack_size;
   guint buffer_length;
   RtmpCoreAmfValue *extra_connect_args;
+  RtmpCoreAuthmod authmod;
+  gchar *username;              /* overrides the URL's */
+  gchar *password;              /* overrides the URL's */
 
   ClientState state;
   gboolean publisher;
@@ -122,6 +139,13 @@ struct _RtmpCoreClient
   gulong user_cancelled_id;
   GSource *connect_timeout_source;
   gboolean connect_timed_out;
+
+  /* authentication: the query appended to the application and the tcUrl
+   * of connect (never logged), how far the exchange got, and the response
+   * sent (scrubbed from server texts) */
+  gchar *auth_query;
+  AuthStep auth_step;
+  gchar *auth_response;
 };
 
 enum
@@ -137,6 +161,9 @@ enum
   PROP_FOURCC_LIST,
   PROP_WINDOW_ACK_SIZE,
   PROP_BUFFER_LENGTH,
+  PROP_AUTHMOD,
+  PROP_USERNAME,
+  PROP_PASSWORD,
   N_PROPS
 };
 
@@ -196,6 +223,8 @@ client_scrub (RtmpCoreClient * self, const gchar * text)
   if (app && strchr (app, '?'))
     scrub_one (out, strchr (app, '?') + 1);
   scrub_one (out, rtmp_core_url_get_password (self->url));
+  scrub_one (out, self->password);
+  scrub_one (out, self->auth_response);
   return g_string_free (out, FALSE);
 }
 
@@ -260,23 +289,33 @@ classify_status (const gchar * code, const gchar * description)
 }
 
 /* An error saying what the server refused, with its status code and its
- * (scrubbed) description. */
+ * (scrubbed) description, with @error_code (or one derived from the
+ * status if -1). */
 static GError *
-status_error (RtmpCoreClient * self, const RtmpCoreCommand * cmd,
-    const gchar * what)
+status_error_with_code (RtmpCoreClient * self, const RtmpCoreCommand * cmd,
+    const gchar * what, gint error_code)
 {
   const gchar *code = rtmp_core_command_get_status_code (cmd);
   const gchar *description = rtmp_core_command_get_status_description (cmd);
   gchar *scrubbed = client_scrub (self, description ? description : "");
   GError *error;
 
-  error = g_error_new (RTMP_CORE_ERROR, classify_status (code, description),
+  if (error_code < 0)
+    error_code = classify_status (code, description);
+  error = g_error_new (RTMP_CORE_ERROR, error_code,
       "%s: the server answered %s%s%s%s%s", what,
       rtmp_core_command_get_name (cmd),
       code ? " " : " without a status code", code ? code : "",
       *scrubbed ? ": " : "", scrubbed);
   g_free (scrubbed);
   return error;
+}
+
+static GError *
+status_error (RtmpCoreClient * self, const RtmpCoreCommand * cmd,
+    const gchar * what)
+{
+  return status_error_with_code (self, cmd, what, -1);
 }
 
 static gchar *
@@ -729,10 +768,22 @@ build_connect_command (RtmpCoreClient * self)
   RtmpCoreAmfValue *obj = rtmp_core_amf_value_new_object ();
   RtmpCoreCommand *cmd;
   gchar *tc_url = rtmp_core_url_get_tc_url (self->url);
-  const gchar *app = rtmp_core_url_get_application (self->url);
+  const gchar *url_app = rtmp_core_url_get_application (self->url);
+  gchar *app = g_strdup (url_app ? url_app : "");
+
+  /* both carry the authentication query, as FMS-style servers expect */
+  if (self->auth_query) {
+    gchar *with_query = rtmp_core_auth_append_query (app, self->auth_query);
+
+    g_free (app);
+    app = with_query;
+    with_query = rtmp_core_auth_append_query (tc_url, self->auth_query);
+    g_free (tc_url);
+    tc_url = with_query;
+  }
 
 #define TAKE(name, value) rtmp_core_amf_value_take_field (obj, name, value)
-  TAKE ("app", rtmp_core_amf_value_new_string (app ? app : ""));
+  TAKE ("app", rtmp_core_amf_value_new_string (app));
   TAKE ("type", rtmp_core_amf_value_new_string ("nonprivate"));
   TAKE ("flashVer", rtmp_core_amf_value_new_string (self->flash_version));
   TAKE ("tcUrl", rtmp_core_amf_value_new_string (tc_url));
@@ -759,8 +810,13 @@ build_connect_command (RtmpCoreClient * self)
   if (self->extra_connect_args)
     rtmp_core_command_add_argument (cmd, self->extra_connect_args);
   g_free (tc_url);
+  g_free (app);
   return cmd;
 }
+
+static gboolean auth_on_rejection (RtmpCoreClient * self,
+    const RtmpCoreCommand * reply, GError ** error);
+static void auth_reconnect (RtmpCoreClient * self, GTask * op);
 
 static void
 connect_got_reply (GObject * source, GAsyncResult * result,
@@ -777,9 +833,15 @@ connect_got_reply (GObject * source, GAsyncResult * result,
   } else if (reply == NULL) {
     op_complete (self, error);
   } else if (g_strcmp0 (rtmp_core_command_get_name (reply), "_result") != 0) {
-    what = describe_operation (self, "Connecting to");
-    op_complete (self, status_error (self, reply, what));
-    g_free (what);
+    if (!auth_on_rejection (self, reply, &error)) {
+      what = describe_operation (self, "Connecting to");
+      op_complete (self, status_error (self, reply, what));
+      g_free (what);
+    } else if (error) {
+      op_complete (self, error);
+    } else {
+      auth_reconnect (self, op);
+    }
   } else {
     g_debug ("connected: %s", rtmp_core_command_get_status_code (reply));
     self->state = STATE_CONNECTED;
@@ -896,6 +958,236 @@ client_port (RtmpCoreClient * self)
       443 : 1935;
 }
 
+/* Starts one connection attempt: TCP (and TLS), then the handshake, all
+ * under one timeout and the operation's cancellable. */
+static void
+connect_phase_begin (RtmpCoreClient * self, GTask * op)
+{
+  GCancellable *cancellable = g_task_get_cancellable (op);
+  GSocketClient *socket_client;
+  GSocketConnectable *address;
+
+  connect_phase_done (self);
+  g_clear_object (&self->connect_cancellable);
+  self->connect_cancellable = g_cancellable_new ();
+  self->connect_timed_out = FALSE;
+  if (cancellable) {
+    self->user_cancellable = g_object_ref (cancellable);
+    self->user_cancelled_id = g_cancellable_connect (cancellable,
+        G_CALLBACK (user_cancelled), g_object_ref (self->connect_cancellable),
+        g_object_unref);
+  }
+  self->connect_timeout_source =
+      g_timeout_source_new ((guint64) self->timeout * 1000);
+  g_source_set_callback (self->connect_timeout_source, connect_timed_out,
+      self, NULL);
+  g_source_attach (self->connect_timeout_source, self->context);
+
+  socket_client = g_socket_client_new ();
+  if (rtmp_core_url_get_scheme (self->url) == RTMP_CORE_SCHEME_RTMPS) {
+    g_socket_client_set_tls (socket_client, TRUE);
+    g_signal_connect_object (socket_client, "event",
+        G_CALLBACK (socket_client_event), self, 0);
+  }
+  address = g_network_address_new (rtmp_core_url_get_host (self->url),
+      client_port (self));
+  g_socket_client_connect_async (socket_client, address,
+      self->connect_cancellable, connect_socket_done, g_object_ref (op));
+  g_object_unref (address);
+  g_object_unref (socket_client);
+}
+
+/* ---- authentication ---- */
+
+static const gchar *
+client_username (RtmpCoreClient * self)
+{
+  return self->username ? self->username :
+      rtmp_core_url_get_username (self->url);
+}
+
+static const gchar *
+client_password (RtmpCoreClient * self)
+{
+  return self->password ? self->password :
+      rtmp_core_url_get_password (self->url);
+}
+
+static void
+auth_set_query (RtmpCoreClient * self, gchar * query, AuthStep step)
+{
+  const gchar *response = strstr (query, "response=");
+
+  g_free (self->auth_query);
+  self->auth_query = query;
+  self->auth_step = step;
+  g_free (self->auth_response);
+  self->auth_response = response ? g_strndup (response + strlen ("response="),
+      strcspn (response, "&") - strlen ("response=")) : NULL;
+}
+
+/* Both schemes start by naming the user; both need a password. */
+static gboolean
+auth_check_credentials (RtmpCoreClient * self, RtmpCoreAuthmod scheme,
+    GError ** error)
+{
+  const gchar *user = client_username (self);
+  const gchar *password = client_password (self);
+  gchar *what;
+
+  if (user && *user && password)
+    return TRUE;
+  what = describe_operation (self, "Connecting to");
+  g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_UNAUTHORIZED,
+      "%s: %s authentication needs a user name and a password (user:pass@ "
+      "in the location, or the username and password properties)", what,
+      rtmp_core_authmod_to_string (scheme));
+  g_free (what);
+  return FALSE;
+}
+
+static gboolean
+auth_announce_user (RtmpCoreClient * self, RtmpCoreAuthmod scheme,
+    GError ** error)
+{
+  if (!auth_check_credentials (self, scheme, error))
+    return FALSE;
+  auth_set_query (self, rtmp_core_auth_build_user_query (scheme,
+          client_username (self)), AUTH_STEP_USER);
+  return TRUE;
+}
+
+static gboolean
+auth_answer (RtmpCoreClient * self, const RtmpCoreAuthChallenge * challenge,
+    GError ** error)
+{
+  const gchar *app = rtmp_core_url_get_application (self->url);
+  gchar *plain_app = g_strndup (app ? app : "", strcspn (app ? app : "",
+          "?"));
+  gchar *nonce = rtmp_core_auth_new_client_nonce ();
+  gchar *query;
+
+  query = rtmp_core_auth_build_response_query (challenge,
+      client_username (self), client_password (self), plain_app, nonce,
+      error);
+  g_free (plain_app);
+  g_free (nonce);
+  if (query == NULL)
+    return FALSE;
+  auth_set_query (self, query, AUTH_STEP_RESPONSE);
+  return TRUE;
+}
+
+/* Why the server refused what we sent, as an unauthorized error carrying
+ * the (scrubbed) server text. */
+static GError *
+auth_error (RtmpCoreClient * self, const RtmpCoreCommand * reply,
+    const gchar * why)
+{
+  gchar *target = describe_operation (self, "Connecting to");
+  gchar *what = g_strdup_printf ("%s: %s", target, why);
+  GError *error = status_error_with_code (self, reply, what,
+      RTMP_CORE_ERROR_UNAUTHORIZED);
+
+  g_free (what);
+  g_free (target);
+  return error;
+}
+
+/* Decides what to do with a rejected connect: FALSE when it is no
+ * authentication request (the caller reports it as is), else TRUE with
+ * either a new query set for the next attempt or *@error set. */
+static gboolean
+auth_on_rejection (RtmpCoreClient * self, const RtmpCoreCommand * reply,
+    GError ** error)
+{
+  const gchar *description = rtmp_core_command_get_status_description (reply);
+  RtmpCoreAuthChallenge *challenge;
+  RtmpCoreAuthmod scheme;
+  GError *local = NULL;
+  gchar *why;
+
+  if (self->authmod == RTMP_CORE_AUTHMOD_NONE || description == NULL)
+    return FALSE;
+  challenge = rtmp_core_auth_challenge_parse (description, &local);
+  if (challenge == NULL) {
+    gboolean unsupported = g_error_matches (local, RTMP_CORE_ERROR,
+        RTMP_CORE_ERROR_UNSUPPORTED);
+
+    if (unsupported)
+      *error = auth_error (self, reply, local->message);
+    g_error_free (local);
+    return unsupported;
+  }
+
+  scheme = rtmp_core_auth_challenge_get_authmod (challenge);
+  if (self->authmod != RTMP_CORE_AUTHMOD_AUTO && scheme != self->authmod) {
+    why = g_strdup_printf ("the server asks for %s authentication, but "
+        "authmod is %s", rtmp_core_authmod_to_string (scheme),
+        rtmp_core_authmod_to_string (self->authmod));
+    *error = auth_error (self, reply, why);
+    g_free (why);
+    goto out;
+  }
+  if (!auth_check_credentials (self, scheme, &local)) {
+    *error = auth_error (self, reply, "the server asks for credentials, "
+        "but none were given");
+    g_error_free (local);
+    goto out;
+  }
+
+  switch (rtmp_core_auth_challenge_get_reason (challenge)) {
+    case RTMP_CORE_AUTH_REASON_NONE:
+      if (self->auth_step == AUTH_STEP_NONE)
+        auth_announce_user (self, scheme, NULL);
+      else
+        *error = auth_error (self, reply, "the server did not accept the "
+            "user");
+      break;
+    case RTMP_CORE_AUTH_REASON_NEEDAUTH:
+      if (self->auth_step == AUTH_STEP_RESPONSE) {
+        *error = auth_error (self, reply, "the server did not accept the "
+            "answer to its challenge");
+      } else if (!auth_answer (self, challenge, &local)) {
+        *error = auth_error (self, reply, local->message);
+        g_error_free (local);
+      }
+      break;
+    case RTMP_CORE_AUTH_REASON_AUTHFAILED:
+    case RTMP_CORE_AUTH_REASON_NOSUCHUSER:
+      why = g_strdup_printf ("authentication as user \"%s\" failed "
+          "(authmod=%s): wrong user name or password?", client_username (self),
+          rtmp_core_authmod_to_string (scheme));
+      *error = auth_error (self, reply, why);
+      g_free (why);
+      break;
+    default:
+      *error = auth_error (self, reply, "authentication failed");
+      break;
+  }
+
+out:
+  rtmp_core_auth_challenge_free (challenge);
+  return TRUE;
+}
+
+/* The server closes a rejected connection anyway: connect afresh with the
+ * new query. */
+static void
+auth_reconnect (RtmpCoreClient * self, GTask * op)
+{
+  g_debug ("reconnecting to authenticate (step %d)", self->auth_step);
+  if (self->conn) {
+    g_clear_signal_handler (&self->message_id, self->conn);
+    g_clear_signal_handler (&self->closed_id, self->conn);
+    if (!rtmp_core_connection_is_closed (self->conn))
+      rtmp_core_connection_close (self->conn, NULL);
+    g_clear_object (&self->conn);
+  }
+  self->next_transaction_id = 1;
+  connect_phase_begin (self, op);
+}
+
 /* Makes @op the current operation if the client is in @required state. */
 static gboolean
 begin_operation (RtmpCoreClient * self, GTask * op, ClientState required,
@@ -938,8 +1230,6 @@ rtmp_core_client_connect_async (RtmpCoreClient * client,
     gpointer user_data)
 {
   GTask *op;
-  GSocketClient *socket_client;
-  GSocketConnectable *address;
   gchar *masked;
 
   g_return_if_fail (RTMP_CORE_IS_CLIENT (client));
@@ -954,30 +1244,16 @@ rtmp_core_client_connect_async (RtmpCoreClient * client,
   g_debug ("connecting to %s", masked);
   g_free (masked);
 
-  client->connect_cancellable = g_cancellable_new ();
-  if (cancellable) {
-    client->user_cancellable = g_object_ref (cancellable);
-    client->user_cancelled_id = g_cancellable_connect (cancellable,
-        G_CALLBACK (user_cancelled), client->connect_cancellable, NULL);
-  }
-  client->connect_timeout_source =
-      g_timeout_source_new ((guint64) client->timeout * 1000);
-  g_source_set_callback (client->connect_timeout_source, connect_timed_out,
-      client, NULL);
-  g_source_attach (client->connect_timeout_source, client->context);
+  if (client->authmod == RTMP_CORE_AUTHMOD_ADOBE ||
+      client->authmod == RTMP_CORE_AUTHMOD_LLNW) {
+    GError *error = NULL;
 
-  socket_client = g_socket_client_new ();
-  if (rtmp_core_url_get_scheme (client->url) == RTMP_CORE_SCHEME_RTMPS) {
-    g_socket_client_set_tls (socket_client, TRUE);
-    g_signal_connect_object (socket_client, "event",
-        G_CALLBACK (socket_client_event), client, 0);
+    if (!auth_announce_user (client, client->authmod, &error)) {
+      op_complete (client, error);
+      return;
+    }
   }
-  address = g_network_address_new (rtmp_core_url_get_host (client->url),
-      client_port (client));
-  g_socket_client_connect_async (socket_client, address,
-      client->connect_cancellable, connect_socket_done, g_object_ref (op));
-  g_object_unref (address);
-  g_object_unref (socket_client);
+  connect_phase_begin (client, op);
 }
 
 /**
@@ -1375,15 +1651,15 @@ rtmp_core_client_send_media (RtmpCoreClient * client,
 /* ---- stop ---- */
 
 static void
-stop_flushed (GObject * source, GAsyncResult * result, gpointer user_data)
+stop_closed (GObject * source, GAsyncResult * result, gpointer user_data)
 {
   GTask *task = user_data;
   RtmpCoreClient *self = g_task_get_source_object (task);
   GError *error = NULL;
 
-  if (rtmp_core_connection_flush_finish (RTMP_CORE_CONNECTION (source),
-          result, &error)) {
-    g_debug ("flushed, closing");
+  if (rtmp_core_connection_close_gracefully_finish (RTMP_CORE_CONNECTION
+          (source), result, &error)) {
+    g_debug ("everything sent, connection closed");
     client_close (self, NULL);
     g_task_return_boolean (task, TRUE);
   } else {
@@ -1418,13 +1694,16 @@ stop_send_commands (RtmpCoreClient * self, GError ** error)
 /**
  * rtmp_core_client_stop_async:
  * @client: a client
- * @cancellable: (nullable): cancels waiting for the flush
+ * @cancellable: (nullable): closes the connection at once instead of waiting
  * @callback: (scope async): called in the client's context when done
  * @user_data: (closure): data for @callback
  *
  * Ends the session. A publisher sends `FCUnpublish` and `deleteStream`, a
- * player `deleteStream`; then every queued byte is written and the
- * connection is closed. Completes after that flush. An unfinished connect,
+ * player `deleteStream`; then the connection is closed gracefully with
+ * rtmp_core_connection_close_gracefully_async(): every queued byte is
+ * written, our side is shut down, and the client keeps reading until the
+ * server closes its side (at most #RtmpCoreClient:timeout seconds), so
+ * that the server reads the tail of the stream. An unfinished connect,
  * publish or play fails with %RTMP_CORE_ERROR_CLOSED; stopping a client
  * that is not connected succeeds at once.
  *
@@ -1455,8 +1734,8 @@ rtmp_core_client_stop_async (RtmpCoreClient * client,
       if (client->state == STATE_CONNECTED ||
           stop_send_commands (client, &error)) {
         client->state = STATE_STOPPING;
-        rtmp_core_connection_flush_async (client->conn, cancellable,
-            stop_flushed, task);
+        rtmp_core_connection_close_gracefully_async (client->conn,
+            client->timeout * 1000, cancellable, stop_closed, task);
         return;
       }
       client_close (client, error);
@@ -1484,7 +1763,11 @@ rtmp_core_client_stop_async (RtmpCoreClient * client,
  * not have reached the stream. %G_IO_ERROR_PENDING means a stop was
  * already under way; that earlier stop closes the connection.
  *
- * Returns: %TRUE when everything queued was written before closing
+ * Returns: %TRUE when everything queued was written and our side shut
+ *   down before closing (the server then closed, or did not within the
+ *   timeout); %FALSE with %RTMP_CORE_ERROR_TIMEOUT when the server accepted
+ *   no data for #RtmpCoreClient:timeout seconds, %G_IO_ERROR_CANCELLED,
+ *   or the error that closed the connection
  *
  * Since: 0.1
  */
@@ -1602,6 +1885,15 @@ rtmp_core_client_get_stream_id (RtmpCoreClient * client)
 
 /* ---- GObject ---- */
 
+/* Overwrites a secret before its memory goes back to the allocator. */
+static void
+clear_secret (gchar ** secret)
+{
+  if (*secret)
+    memset (*secret, 0, strlen (*secret));
+  g_clear_pointer (secret, g_free);
+}
+
 static void
 rtmp_core_client_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -1644,6 +1936,17 @@ rtmp_core_client_set_property (GObject * object, guint prop_id,
       break;
     case PROP_BUFFER_LENGTH:
       self->buffer_length = g_value_get_uint (value);
+      break;
+    case PROP_AUTHMOD:
+      self->authmod = g_value_get_enum (value);
+      break;
+    case PROP_USERNAME:
+      g_free (self->username);
+      self->username = g_value_dup_string (value);
+      break;
+    case PROP_PASSWORD:
+      clear_secret (&self->password);
+      self->password = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1688,6 +1991,15 @@ rtmp_core_client_get_property (GObject * object, guint prop_id,
     case PROP_BUFFER_LENGTH:
       g_value_set_uint (value, self->buffer_length);
       break;
+    case PROP_AUTHMOD:
+      g_value_set_enum (value, self->authmod);
+      break;
+    case PROP_USERNAME:
+      g_value_set_string (value, self->username);
+      break;
+    case PROP_PASSWORD:
+      g_value_set_string (value, self->password);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -1722,6 +2034,10 @@ rtmp_core_client_finalize (GObject * object)
   g_clear_object (&self->tls_database);
   g_strfreev (self->fourcc_list);
   g_clear_pointer (&self->extra_connect_args, rtmp_core_amf_value_unref);
+  g_free (self->username);
+  clear_secret (&self->password);
+  clear_secret (&self->auth_query);
+  clear_secret (&self->auth_response);
   g_main_context_unref (self->context);
   G_OBJECT_CLASS (rtmp_core_client_parent_class)->finalize (object);
 }
@@ -1854,6 +2170,45 @@ rtmp_core_client_class_init (RtmpCoreClientClass * klass)
       "Buffer length", "Buffer length in ms announced before play",
       0, G_MAXUINT32, DEFAULT_BUFFER_LENGTH, rw);
 
+  /**
+   * RtmpCoreClient:authmod:
+   *
+   * How to authenticate. With %RTMP_CORE_AUTHMOD_AUTO the client first
+   * connects without credentials and, when the server's rejection names
+   * the Adobe or Limelight scheme and a user name and password are known,
+   * reconnects to answer it, as ffmpeg and GStreamer's rtmp2 do.
+   * %RTMP_CORE_AUTHMOD_ADOBE and %RTMP_CORE_AUTHMOD_LLNW name the user in
+   * the first connect and accept no other scheme.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_AUTHMOD] = g_param_spec_enum ("authmod",
+      "Authentication mode", "How to authenticate: none, auto (answer the "
+      "scheme the server asks for), adobe or llnw", RTMP_CORE_TYPE_AUTHMOD,
+      RTMP_CORE_AUTHMOD_AUTO, rw);
+
+  /**
+   * RtmpCoreClient:username:
+   *
+   * The user name to authenticate with; %NULL takes the one in the
+   * location (`rtmp://user:pass@host/...`).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_USERNAME] = g_param_spec_string ("username", "User name",
+      "User name to authenticate with (NULL: the location's)", NULL, rw);
+
+  /**
+   * RtmpCoreClient:password:
+   *
+   * The password to authenticate with; %NULL takes the one in the
+   * location. It never appears in errors or logs.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_PASSWORD] = g_param_spec_string ("password", "Password",
+      "Password to authenticate with (NULL: the location's)", NULL, rw);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -1868,6 +2223,7 @@ rtmp_core_client_init (RtmpCoreClient * self)
   self->handshake_mode = RTMP_CORE_HANDSHAKE_PLAIN;
   self->window_ack_size = RTMP_CORE_DEFAULT_WINDOW_ACK_SIZE;
   self->buffer_length = DEFAULT_BUFFER_LENGTH;
+  self->authmod = RTMP_CORE_AUTHMOD_AUTO;
   self->next_transaction_id = 1;
   self->calls = g_hash_table_new (NULL, NULL);
   self->status_waits = g_ptr_array_new ();

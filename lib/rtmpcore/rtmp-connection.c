@@ -169,6 +169,13 @@ io_state_maybe_close_stream (IoState * io)
 
 /* ---- the object ---- */
 
+typedef enum {
+  GRACEFUL_NONE,
+  GRACEFUL_FLUSHING,            /* writing what is queued */
+  GRACEFUL_SHUTTING,            /* closing our write side */
+  GRACEFUL_DRAINING,            /* reading until the peer closes */
+} GracefulPhase;
+
 typedef struct {
   guint64 bytes_in;
   guint64 bytes_out;
@@ -198,6 +205,14 @@ struct _RtmpCoreConnection {
   gboolean started;
   gboolean start_pending;
   gboolean closed;
+
+  /* rtmp_core_connection_close_gracefully_async() */
+  GracefulPhase graceful_phase;
+  GTask *graceful_task;
+  guint graceful_timeout_ms;
+  GSource *graceful_timer;
+  GSource *graceful_cancel_source;
+  gint64 last_tx_us;            /* when a write last completed */
 
   GTask *handshake_task;
   RtmpCoreHandshake *handshake;
@@ -267,6 +282,9 @@ in_owner_thread (RtmpCoreConnection * conn)
 static void close_internal (RtmpCoreConnection * conn, const GError * reason);
 static void write_next_batch (RtmpCoreConnection * conn);
 static void read_next (RtmpCoreConnection * conn);
+static void graceful_on_flushed (RtmpCoreConnection * conn);
+static void graceful_succeed (RtmpCoreConnection * conn);
+static GTask *graceful_take_task (RtmpCoreConnection * conn);
 
 static void
 close_with_new_error (RtmpCoreConnection * conn, gint code,
@@ -345,10 +363,18 @@ enqueue (RtmpCoreConnection * conn, RtmpCoreMessage * msg)
   kick (conn);
 }
 
+/* Once our write side is shut down nothing may be written any more:
+ * acknowledgements and ping answers the peer provokes are dropped. */
+static gboolean
+can_write (RtmpCoreConnection * conn)
+{
+  return !conn->closed && conn->graceful_phase < GRACEFUL_SHUTTING;
+}
+
 static void
 enqueue_control (RtmpCoreConnection * conn, RtmpCoreMessage * msg)
 {
-  if (!conn->closed)
+  if (can_write (conn))
     enqueue (conn, msg);
   else
     rtmp_core_message_unref (msg);
@@ -419,10 +445,13 @@ on_batch_written (RtmpCoreConnection * conn, gboolean ok, gsize written,
       return;
   }
 
-  if (conn->queue.len > 0)
+  conn->last_tx_us = g_get_monotonic_time ();
+  if (conn->queue.len > 0) {
     write_next_batch (conn);
-  else
+  } else {
     complete_flushes (conn, NULL);
+    graceful_on_flushed (conn);
+  }
 }
 
 static void
@@ -727,6 +756,13 @@ on_read (RtmpCoreConnection * conn, gssize n, const GError * error)
 {
   if (conn->closed)
     return;
+  if (conn->graceful_phase >= GRACEFUL_SHUTTING && (n == 0 ||
+          g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF))) {
+    /* The answer to our half-close: the peer read everything and closed
+     * (a TLS peer may omit its close_notify; its TCP close still counts). */
+    graceful_succeed (conn);
+    return;
+  }
   if (n < 0) {
     close_internal (conn, error);
     return;
@@ -857,10 +893,12 @@ handshake_pump (RtmpCoreConnection * conn)
       handshake_task_return (conn, NULL);
       /* messages queued meanwhile go out now; flushes waiting on the
        * handshake alone are done */
-      if (conn->queue.len > 0)
+      if (conn->queue.len > 0) {
         kick (conn);
-      else if (!conn->closed)
+      } else if (!conn->closed) {
         complete_flushes (conn, NULL);
+        graceful_on_flushed (conn);
+      }
     }
     return;
   }
@@ -1045,6 +1083,12 @@ close_internal (RtmpCoreConnection * conn, const GError * reason)
   if (conn->handshake_task)
     handshake_task_return (conn, closed_error);
   complete_flushes (conn, closed_error);
+  if (conn->graceful_task) {
+    GTask *task = graceful_take_task (conn);
+
+    g_task_return_error (task, g_error_copy (closed_error));
+    g_object_unref (task);
+  }
   g_error_free (closed_error);
 
   g_signal_emit (conn, signals[SIGNAL_CLOSED], 0, reason);
@@ -1093,6 +1137,306 @@ rtmp_core_connection_is_closed (RtmpCoreConnection * conn)
   return conn->closed;
 }
 
+/* ---- graceful close ---- */
+
+/* Ends the graceful close: its task is handed to the caller, who returns
+ * it once the connection is closed. */
+static GTask *
+graceful_take_task (RtmpCoreConnection * conn)
+{
+  destroy_source (&conn->graceful_timer);
+  destroy_source (&conn->graceful_cancel_source);
+  return g_steal_pointer (&conn->graceful_task);
+}
+
+/* The peer closed after our half-close, or did not within the timeout:
+ * everything was written, so closing now loses nothing. */
+static void
+graceful_succeed (RtmpCoreConnection * conn)
+{
+  GTask *task = graceful_take_task (conn);
+
+  close_internal (conn, NULL);
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static gboolean
+graceful_timer_cb (gpointer user_data)
+{
+  RtmpCoreConnection *conn = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 timeout_us = (gint64) conn->graceful_timeout_ms * 1000;
+  gchar *message;
+
+  if (conn->graceful_phase >= GRACEFUL_SHUTTING) {
+    g_debug ("the peer did not close within %u ms of our half-close",
+        conn->graceful_timeout_ms);
+    graceful_succeed (conn);
+    return G_SOURCE_REMOVE;
+  }
+
+  /* flushing: a peer that accepts nothing more fails the close */
+  if (now - conn->last_tx_us < timeout_us) {
+    g_source_set_ready_time (conn->graceful_timer,
+        conn->last_tx_us + timeout_us);
+    return G_SOURCE_CONTINUE;
+  }
+  message = g_strdup_printf ("The peer accepted nothing for %u ms while "
+      "closing: %" G_GUINT64_FORMAT " queued bytes were not sent",
+      conn->graceful_timeout_ms, conn->stats.queued_bytes);
+  g_object_ref (conn);
+  close_with_new_error (conn, RTMP_CORE_ERROR_TIMEOUT, message);
+  g_object_unref (conn);
+  g_free (message);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+graceful_cancelled_cb (GCancellable * cancellable, gpointer user_data)
+{
+  RtmpCoreConnection *conn = g_object_ref (user_data);
+  GTask *task = graceful_take_task (conn);
+  GError *error = NULL;
+
+  g_cancellable_set_error_if_cancelled (cancellable, &error);
+  close_internal (conn, NULL);
+  g_task_return_error (task, error);
+  g_object_unref (task);
+  g_object_unref (conn);
+  return G_SOURCE_REMOVE;
+}
+
+/* The TCP socket under @stream: a GSocketConnection (also the
+ * GTcpWrapperConnection GSocketClient puts around TLS), or the base
+ * stream of a GTlsConnection. */
+static GSocket *
+stream_get_socket (GIOStream * stream)
+{
+  GIOStream *base = NULL;
+  GSocket *socket = NULL;
+
+  if (G_IS_SOCKET_CONNECTION (stream))
+    return g_object_ref (g_socket_connection_get_socket
+        (G_SOCKET_CONNECTION (stream)));
+  if (G_IS_TLS_CONNECTION (stream)) {
+    g_object_get (stream, "base-io-stream", &base, NULL);
+    if (G_IS_SOCKET_CONNECTION (base))
+      socket = g_object_ref (g_socket_connection_get_socket
+          (G_SOCKET_CONNECTION (base)));
+    g_clear_object (&base);
+  }
+  return socket;
+}
+
+/* Sends our FIN and starts waiting for the peer's. */
+static void
+graceful_shutdown_socket (RtmpCoreConnection * conn)
+{
+  GSocket *socket = stream_get_socket (conn->stream);
+  GError *error = NULL;
+
+  conn->graceful_phase = GRACEFUL_DRAINING;
+  if (socket == NULL)
+    return;
+  /* e.g. ENOTCONN when the peer is gone already: the read reports it */
+  if (!g_socket_shutdown (socket, FALSE, TRUE, &error)) {
+    g_debug ("cannot shut down the write side: %s", error->message);
+    g_error_free (error);
+  }
+  g_object_unref (socket);
+}
+
+static void
+output_closed_cb (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  IoState *io = user_data;
+  GError *error = NULL;
+  gboolean ok;
+
+  ok = g_output_stream_close_finish (G_OUTPUT_STREAM (source), result,
+      &error);
+  io->write_pending = FALSE;
+  if (io->conn && !io->conn->closed) {
+    RtmpCoreConnection *conn = g_object_ref (io->conn);
+
+    if (ok)
+      graceful_shutdown_socket (conn);
+    else
+      close_internal (conn, error);
+    g_object_unref (conn);
+  }
+  g_clear_error (&error);
+  io_state_maybe_close_stream (io);
+  io_state_unref (io);
+}
+
+/* Everything is written: end our direction only, and keep reading. */
+static void
+graceful_shutdown (RtmpCoreConnection * conn)
+{
+  IoState *io = conn->io;
+
+  conn->graceful_phase = GRACEFUL_SHUTTING;
+  destroy_source (&conn->ping_source);
+  if (conn->graceful_timeout_ms > 0)
+    g_source_set_ready_time (conn->graceful_timer, g_get_monotonic_time () +
+        (gint64) conn->graceful_timeout_ms * 1000);
+  else
+    g_source_set_ready_time (conn->graceful_timer, -1);
+
+  /* the peer's close can only be seen by reading */
+  if (!conn->started) {
+    conn->started = TRUE;
+    run_start (conn);
+    if (conn->closed)
+      return;
+  }
+
+  if (G_IS_SOCKET_CONNECTION (conn->stream) &&
+      !G_IS_TCP_WRAPPER_CONNECTION (conn->stream)) {
+    graceful_shutdown_socket (conn);
+    return;
+  }
+
+  /* Closing the output stream of a GTlsConnection (directly, or inside
+   * the GTcpWrapperConnection made by GSocketClient) sends close_notify
+   * and leaves reading open; of a pipe-like stream, it closes the write
+   * end. The TCP FIN follows once that is done. */
+  io->write_pending = TRUE;
+  g_main_context_push_thread_default (conn->context);
+  g_output_stream_close_async (io->out, G_PRIORITY_DEFAULT, conn->cancellable,
+      output_closed_cb, io_state_ref (io));
+  g_main_context_pop_thread_default (conn->context);
+}
+
+static void
+graceful_on_flushed (RtmpCoreConnection * conn)
+{
+  if (conn->closed || conn->graceful_phase != GRACEFUL_FLUSHING ||
+      !flush_is_done (conn))
+    return;
+  graceful_shutdown (conn);
+}
+
+static gboolean
+graceful_start_cb (gpointer user_data)
+{
+  graceful_on_flushed (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * rtmp_core_connection_close_gracefully_async:
+ * @conn: a connection
+ * @timeout_ms: how long to wait for the peer, in milliseconds: for each
+ *   write while flushing, and for the peer to close after our half-close;
+ *   0 waits for ever
+ * @cancellable: (nullable): closes the connection at once
+ * @callback: (scope async): called once the connection is closed
+ * @user_data: data for @callback
+ *
+ * Closes the connection without losing the tail of what was sent: writes
+ * everything queued, then shuts down our direction only (a TCP FIN; over
+ * TLS a close_notify first), and keeps reading, reporting messages as
+ * usual, until the peer closes its side or @timeout_ms pass; then closes.
+ *
+ * Closing a socket outright while the peer's data still waits in our
+ * receive buffer makes the kernel send a reset, and the peer's kernel then
+ * discards whatever the peer had not read yet: the last messages are
+ * lost. Waiting for the peer's end avoids that.
+ *
+ * From the call on, rtmp_core_connection_queue_message() refuses new
+ * messages with %RTMP_CORE_ERROR_CLOSED; acknowledgements and ping answers
+ * stop once our side is shut down. A connection that was not started is
+ * started, so that the peer's close can be seen. #RtmpCoreConnection::closed
+ * is emitted with %NULL on success.
+ *
+ * Since: 0.1
+ */
+void
+rtmp_core_connection_close_gracefully_async (RtmpCoreConnection * conn,
+    guint timeout_ms, GCancellable * cancellable,
+    GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task;
+  GSource *start;
+
+  g_return_if_fail (RTMP_CORE_IS_CONNECTION (conn));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+  g_return_if_fail (in_owner_thread (conn));
+
+  task = g_task_new (conn, cancellable, callback, user_data);
+  g_task_set_source_tag (task, rtmp_core_connection_close_gracefully_async);
+
+  if (conn->closed) {
+    g_task_return_new_error (task, RTMP_CORE_ERROR, RTMP_CORE_ERROR_CLOSED,
+        "The connection is closed");
+    g_object_unref (task);
+    return;
+  }
+  if (conn->graceful_task) {
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+        "The connection is already closing");
+    g_object_unref (task);
+    return;
+  }
+
+  conn->graceful_task = task;
+  conn->graceful_phase = GRACEFUL_FLUSHING;
+  conn->graceful_timeout_ms = timeout_ms;
+  conn->last_tx_us = g_get_monotonic_time ();
+  conn->graceful_timer = ready_source_new (conn, graceful_timer_cb,
+      "RtmpCoreConnection graceful close");
+  if (timeout_ms > 0)
+    g_source_set_ready_time (conn->graceful_timer, conn->last_tx_us +
+        (gint64) timeout_ms * 1000);
+  if (cancellable) {
+    conn->graceful_cancel_source = g_cancellable_source_new (cancellable);
+    g_source_set_callback (conn->graceful_cancel_source,
+        G_SOURCE_FUNC (graceful_cancelled_cb), conn, NULL);
+    g_source_attach (conn->graceful_cancel_source, conn->context);
+  }
+
+  /* an empty queue shuts down from the main loop, not within this call */
+  start = g_idle_source_new ();
+  g_source_set_priority (start, G_PRIORITY_DEFAULT);
+  g_source_set_callback (start, graceful_start_cb, g_object_ref (conn),
+      g_object_unref);
+  g_source_attach (start, conn->context);
+  g_source_unref (start);
+}
+
+/**
+ * rtmp_core_connection_close_gracefully_finish:
+ * @conn: a connection
+ * @result: the result given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes rtmp_core_connection_close_gracefully_async(). The connection
+ * is closed by then, whatever the result.
+ *
+ * Returns: %TRUE when everything queued was written and our side shut
+ *   down, and the peer then closed or the timeout passed; %FALSE with
+ *   %RTMP_CORE_ERROR_TIMEOUT when the peer accepted no data for the
+ *   timeout, %G_IO_ERROR_CANCELLED, %G_IO_ERROR_PENDING if a graceful close
+ *   was already under way, or the error that closed the connection first
+ *   (%RTMP_CORE_ERROR_CLOSED if the peer closed before everything was
+ *   written)
+ *
+ * Since: 0.1
+ */
+gboolean
+rtmp_core_connection_close_gracefully_finish (RtmpCoreConnection * conn,
+    GAsyncResult * result, GError ** error)
+{
+  g_return_val_if_fail (RTMP_CORE_IS_CONNECTION (conn), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, conn), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+      rtmp_core_connection_close_gracefully_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* ---- queueing and flushing ---- */
 
 /**
@@ -1134,6 +1478,11 @@ rtmp_core_connection_queue_message (RtmpCoreConnection * conn,
   if (conn->closed) {
     g_set_error_literal (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_CLOSED,
         "The connection is closed");
+    return FALSE;
+  }
+  if (conn->graceful_phase != GRACEFUL_NONE) {
+    g_set_error_literal (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_CLOSED,
+        "The connection is closing");
     return FALSE;
   }
   if (msg->size > 0xFFFFFF) {
@@ -1329,7 +1678,7 @@ rtmp_core_connection_set_window_ack_size (RtmpCoreConnection * conn,
 {
   g_return_if_fail (RTMP_CORE_IS_CONNECTION (conn));
   g_return_if_fail (in_owner_thread (conn));
-  if (conn->closed)
+  if (!can_write (conn))
     return;
   STATS_LOCK (conn);
   conn->stats.out_window = window_size;
@@ -1427,7 +1776,7 @@ static void
 arm_ping_timer (RtmpCoreConnection * conn)
 {
   destroy_source (&conn->ping_source);
-  if (!conn->started || conn->closed || conn->ping_interval_ms == 0)
+  if (!conn->started || !can_write (conn) || conn->ping_interval_ms == 0)
     return;
   conn->ping_source = ready_source_new (conn, ping_timer_cb,
       "RtmpCoreConnection ping");

@@ -91,6 +91,15 @@ RTMP_CORE_API
 void rtmp_core_connection_close (RtmpCoreConnection * conn, const GError * reason);
 
 RTMP_CORE_API
+void rtmp_core_connection_close_gracefully_async (RtmpCoreConnection * conn,
+    guint timeout_ms, GCancellable * cancellable, GAsyncReadyCallback callback,
+    gpointer user_data);
+
+RTMP_CORE_API
+gboolean rtmp_core_connection_close_gracefully_finish (RtmpCoreConnection * conn,
+    GAsyncResult * result, GError ** error);
+
+RTMP_CORE_API
 gboolean rtmp_core_connection_is_closed (RtmpCoreConnection * conn);
 
 RTMP_CORE_API

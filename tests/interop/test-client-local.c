@@ -8,6 +8,13 @@
 #include <rtmpcore.h>
 
 #define STREAM_KEY "s3cr3t-key"
+#define AUTH_USER "publisher"
+#define AUTH_PASSWORD "pa55-w0rd"
+/* distinct, so the test sees which one the client answers */
+#define AUTH_SALT "c2FsdA=="
+#define AUTH_CHALLENGE "Y2hhbGxlbmdl"
+#define AUTH_OPAQUE "b3BhcXVl"
+#define AUTH_NONCE "bm9uY2U"
 #define SERVER_STREAM_ID 7
 #define N_MEDIA 200
 #define MEDIA_SIZE 16000
@@ -43,6 +50,9 @@ typedef enum
   SERVER_UNAUTHORIZED,          /* publish: NetStream.Publish.Unauthorized */
   SERVER_NOT_FOUND,             /* play: NetStream.Play.StreamNotFound */
   SERVER_CLOSE_ON_CREATE,       /* closes the connection on createStream */
+  SERVER_ADOBE_AUTH,            /* demands Adobe authentication */
+  SERVER_LLNW_AUTH,             /* demands Limelight authentication */
+  SERVER_SPAM,                  /* floods the publisher with pings and data */
 } ServerMode;
 
 typedef struct
@@ -53,6 +63,10 @@ typedef struct
   guint16 port;
   RtmpCoreConnection *conn;
   gboolean closed;
+  GError *closed_error;         /* why the last connection closed */
+  guint n_connections;
+  GPtrArray *connect_apps;      /* gchar*: "app" of each connect */
+  GPtrArray *connect_tc_urls;   /* gchar*: "tcUrl" of each connect */
 
   /* what the server received, in order */
   GPtrArray *commands;          /* RtmpCoreCommand */
@@ -117,14 +131,145 @@ server_send_status (Server * server, guint32 stream_id, const gchar * level,
       status_object (level, code, description), stream_id);
 }
 
+/* ---- an authenticating server, as FMS and Wowza behave ---- */
+
+static gchar *
+b64_md5 (const gchar * text)
+{
+  GChecksum *md5 = g_checksum_new (G_CHECKSUM_MD5);
+  guint8 digest[16];
+  gsize len = sizeof (digest);
+  gchar *out;
+
+  g_checksum_update (md5, (const guchar *) text, -1);
+  g_checksum_get_digest (md5, digest, &len);
+  out = g_base64_encode (digest, len);
+  g_checksum_free (md5);
+  return out;
+}
+
+/* base64 (md5 (base64 (md5 (user salt password)) opaque client_challenge)) */
+static gchar *
+expected_adobe_response (const gchar * client_challenge)
+{
+  gchar *hash = b64_md5 (AUTH_USER AUTH_SALT AUTH_PASSWORD);
+  gchar *second = g_strconcat (hash, AUTH_OPAQUE, client_challenge, NULL);
+  gchar *response = b64_md5 (second);
+
+  g_free (hash);
+  g_free (second);
+  return response;
+}
+
+/* RFC 2617 digest: realm "live", method "publish", URI /live/_definst_ */
+static gchar *
+expected_llnw_response (const gchar * cnonce)
+{
+  gchar *ha1 = g_compute_checksum_for_string (G_CHECKSUM_MD5,
+      AUTH_USER ":live:" AUTH_PASSWORD, -1);
+  gchar *ha2 = g_compute_checksum_for_string (G_CHECKSUM_MD5,
+      "publish:/live/_definst_", -1);
+  gchar *kd = g_strdup_printf ("%s:" AUTH_NONCE ":00000001:%s:auth:%s", ha1,
+      cnonce, ha2);
+  gchar *response = g_compute_checksum_for_string (G_CHECKSUM_MD5, kd, -1);
+
+  g_free (ha1);
+  g_free (ha2);
+  g_free (kd);
+  return response;
+}
+
+static void
+server_reject (Server * server, gdouble id, const gchar * description)
+{
+  server_send_reply (server, "_error", id, status_object ("error",
+          "NetConnection.Connect.Rejected", description), 0);
+  /* as FMS does: the rejection reaches the client, then the server closes */
+  rtmp_core_connection_close_gracefully_async (server->conn, 2000, NULL, NULL,
+      NULL);
+}
+
+/* TRUE when the query of @app passes the authentication of the server's
+ * mode; otherwise sends the rejection that moves the client on. */
+static gboolean
+server_authenticate (Server * server, gdouble id, const gchar * app,
+    const gchar * tc_url)
+{
+  const gchar *query = strchr (app, '?');
+  const gchar *scheme = server->mode == SERVER_ADOBE_AUTH ? "adobe" : "llnw";
+  GHashTable *params = NULL;
+  const gchar *user, *response;
+  gchar *description = NULL, *want;
+  gboolean ok = FALSE;
+
+  /* the tcUrl carries the same query */
+  g_assert_true (query == NULL || g_str_has_suffix (tc_url, query));
+  if (query)
+    params = g_uri_parse_params (query + 1, -1, "&", G_URI_PARAMS_NONE, NULL);
+  if (params == NULL || g_strcmp0 (g_hash_table_lookup (params, "authmod"),
+          scheme) != 0) {
+    description = g_strdup_printf ("[ AccessManager.Reject ] : [ code=403 "
+        "need auth; authmod=%s ] : ", scheme);
+    goto out;
+  }
+  user = g_hash_table_lookup (params, "user");
+  response = g_hash_table_lookup (params, "response");
+  if (g_strcmp0 (user, AUTH_USER) != 0) {
+    description = g_strdup_printf ("[ AccessManager.Reject ] : [ authmod=%s "
+        "] : ?reason=nosuchuser", scheme);
+    goto out;
+  }
+  if (response == NULL) {
+    description = server->mode == SERVER_ADOBE_AUTH ?
+        g_strdup ("[ AccessManager.Reject ] : [ authmod=adobe ] : "
+        "?reason=needauth&user=" AUTH_USER "&salt=" AUTH_SALT "&challenge="
+        AUTH_CHALLENGE "&opaque=" AUTH_OPAQUE) :
+        g_strdup ("[ AccessManager.Reject ] : [ authmod=llnw ] : "
+        "?reason=needauth&user=" AUTH_USER "&nonce=" AUTH_NONCE);
+    goto out;
+  }
+
+  if (server->mode == SERVER_ADOBE_AUTH) {
+    g_assert_cmpstr (g_hash_table_lookup (params, "opaque"), ==, AUTH_OPAQUE);
+    want = expected_adobe_response (g_hash_table_lookup (params,
+            "challenge"));
+  } else {
+    g_assert_cmpstr (g_hash_table_lookup (params, "nonce"), ==, AUTH_NONCE);
+    g_assert_cmpstr (g_hash_table_lookup (params, "nc"), ==, "00000001");
+    want = expected_llnw_response (g_hash_table_lookup (params, "cnonce"));
+  }
+  ok = g_str_equal (response, want);
+  g_free (want);
+  if (!ok)
+    description = g_strdup_printf ("[ AccessManager.Reject ] : [ authmod=%s "
+        "] : ?reason=authfailed&opaque=" AUTH_OPAQUE, scheme);
+
+out:
+  if (description)
+    server_reject (server, id, description);
+  g_free (description);
+  g_clear_pointer (&params, g_hash_table_unref);
+  return ok;
+}
+
 static void
 server_answer_connect (Server * server, RtmpCoreCommand * cmd)
 {
   gdouble id = rtmp_core_command_get_transaction_id (cmd);
+  RtmpCoreAmfValue *obj = rtmp_core_command_get_object (cmd);
+  const gchar *app = rtmp_core_amf_value_lookup_string (obj, "app");
+  const gchar *tc_url = rtmp_core_amf_value_lookup_string (obj, "tcUrl");
   RtmpCoreAmfValue *props, *info;
   RtmpCoreCommand *reply;
 
+  g_assert_nonnull (app);
+  g_assert_nonnull (tc_url);
+  g_ptr_array_add (server->connect_apps, g_strdup (app));
+  g_ptr_array_add (server->connect_tc_urls, g_strdup (tc_url));
   if (server->mode == SERVER_SILENT)
+    return;
+  if ((server->mode == SERVER_ADOBE_AUTH || server->mode == SERVER_LLNW_AUTH)
+      && !server_authenticate (server, id, app, tc_url))
     return;
   if (server->mode == SERVER_REJECT_AUTH) {
     server_send_reply (server, "_error", id, status_object ("error",
@@ -233,6 +378,25 @@ server_handle_command (Server * server, RtmpCoreCommand * cmd,
   }
 }
 
+/* Keeps the publisher's receive side busy: a ping and 8 kB of status
+ * text for every media message. Refusals (queue full, closed) are fine. */
+static void
+server_spam (Server * server)
+{
+  gchar *text = g_strnfill (8000, 'x');
+  RtmpCoreCommand *cmd = rtmp_core_command_new ("onStatus", 0, NULL);
+  RtmpCoreMessage *msg;
+
+  rtmp_core_command_take_argument (cmd, status_object ("status",
+          "NetStream.Data.Spam", text));
+  msg = rtmp_core_command_to_message (cmd, 5, SERVER_STREAM_ID);
+  rtmp_core_connection_queue_message (server->conn, msg, NULL);
+  rtmp_core_connection_ping (server->conn);
+  rtmp_core_message_unref (msg);
+  rtmp_core_command_unref (cmd);
+  g_free (text);
+}
+
 static void
 server_on_message (RtmpCoreConnection * conn, RtmpCoreMessage * msg,
     gpointer user_data)
@@ -249,6 +413,8 @@ server_on_message (RtmpCoreConnection * conn, RtmpCoreMessage * msg,
   } else if (rtmp_core_message_is_media (msg)) {
     g_ptr_array_add (server->media, rtmp_core_message_copy (msg));
     g_ptr_array_add (server->events, g_strdup ("media"));
+    if (server->mode == SERVER_SPAM)
+      server_spam (server);
   } else if (msg->type == RTMP_CORE_MESSAGE_USER_CONTROL) {
     guint event;
     guint32 value, value2;
@@ -271,6 +437,9 @@ server_on_closed (RtmpCoreConnection * conn, const GError * error,
   Server *server = user_data;
 
   server->closed = TRUE;
+  g_clear_error (&server->closed_error);
+  if (error)
+    server->closed_error = g_error_copy (error);
 }
 
 static void
@@ -286,7 +455,8 @@ server_handshake_done (GObject * source, GAsyncResult * result,
     g_error_free (error);
     return;
   }
-  rtmp_core_connection_start (server->conn);
+  if (RTMP_CORE_CONNECTION (source) == server->conn)
+    rtmp_core_connection_start (server->conn);
 }
 
 static gboolean
@@ -296,7 +466,15 @@ server_incoming (GSocketService * service, GSocketConnection * connection,
   Server *server = user_data;
   GIOStream *stream = g_object_ref (G_IO_STREAM (connection));
 
-  g_assert_null (server->conn);
+  /* an authenticating client reconnects: the last connection is current */
+  if (server->conn) {
+    g_signal_handlers_disconnect_by_data (server->conn, server);
+    if (!rtmp_core_connection_is_closed (server->conn))
+      rtmp_core_connection_close (server->conn, NULL);
+    g_clear_object (&server->conn);
+  }
+  server->n_connections++;
+  server->closed = FALSE;
   if (server->certificate) {
     GError *error = NULL;
 
@@ -344,6 +522,8 @@ server_new (ServerMode mode)
   server->media = g_ptr_array_new_with_free_func ((GDestroyNotify)
       rtmp_core_message_unref);
   server->events = g_ptr_array_new_with_free_func (g_free);
+  server->connect_apps = g_ptr_array_new_with_free_func (g_free);
+  server->connect_tc_urls = g_ptr_array_new_with_free_func (g_free);
 
   g_object_unref (bound);
   g_object_unref (any_port);
@@ -367,6 +547,9 @@ server_free (Server * server)
   g_array_unref (server->command_streams);
   g_ptr_array_unref (server->media);
   g_ptr_array_unref (server->events);
+  g_ptr_array_unref (server->connect_apps);
+  g_ptr_array_unref (server->connect_tc_urls);
+  g_clear_error (&server->closed_error);
   g_clear_object (&server->certificate);
   g_free (server);
 }
@@ -441,10 +624,11 @@ wait_for_flag (gboolean * flag)
 }
 
 static RtmpCoreClient *
-client_new (Server * server)
+client_new_with_userinfo (Server * server, const gchar * userinfo)
 {
-  gchar *location = g_strdup_printf ("%s://127.0.0.1:%u/live/" STREAM_KEY,
-      server->certificate ? "rtmps" : "rtmp", server->port);
+  gchar *location = g_strdup_printf ("%s://%s%s127.0.0.1:%u/live/" STREAM_KEY,
+      server->certificate ? "rtmps" : "rtmp", userinfo ? userinfo : "",
+      userinfo ? "@" : "", server->port);
   GError *error = NULL;
   RtmpCoreUrl *url = rtmp_core_url_parse (location, &error);
   RtmpCoreClient *client;
@@ -454,6 +638,12 @@ client_new (Server * server)
   rtmp_core_url_free (url);
   g_free (location);
   return client;
+}
+
+static RtmpCoreClient *
+client_new (Server * server)
+{
+  return client_new_with_userinfo (server, NULL);
 }
 
 static gboolean
@@ -1200,6 +1390,275 @@ test_properties (void)
   rtmp_core_url_free (url);
 }
 
+/* ---- authentication ---- */
+
+static void
+publish_one_and_stop (Server * server, RtmpCoreClient * client)
+{
+  RtmpCoreMessage *msg = make_media (1);
+  GError *error = NULL;
+
+  g_assert_true (client_publish (client, &error));
+  g_assert_no_error (error);
+  g_assert_true (rtmp_core_client_send_media (client, msg, &error));
+  g_assert_no_error (error);
+  g_assert_true (client_stop (client, &error));
+  g_assert_no_error (error);
+  wait_for_flag (&server->closed);
+  g_assert_cmpuint (server->media->len, ==, 1);
+  rtmp_core_message_unref (msg);
+}
+
+/* authmod=auto (the default): a plain connect, then the user, then the
+ * answer to the challenge, each on a new connection. */
+static void
+test_auth_adobe_auto (void)
+{
+  Server *server = server_new (SERVER_ADOBE_AUTH);
+  RtmpCoreClient *client = client_new_with_userinfo (server,
+      AUTH_USER ":" AUTH_PASSWORD);
+  RtmpCoreAuthmod authmod;
+  const gchar *app;
+  GError *error = NULL;
+
+  g_object_get (client, "authmod", &authmod, NULL);
+  g_assert_cmpint (authmod, ==, RTMP_CORE_AUTHMOD_AUTO);
+  g_assert_true (client_connect (client, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (server->n_connections, ==, 3);
+  g_assert_cmpuint (server->connect_apps->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (server->connect_apps, 0), ==, "live");
+  g_assert_cmpstr (g_ptr_array_index (server->connect_apps, 1), ==,
+      "live?authmod=adobe&user=" AUTH_USER);
+  app = g_ptr_array_index (server->connect_apps, 2);
+  g_assert_true (g_str_has_prefix (app, "live?authmod=adobe&user=" AUTH_USER
+          "&challenge="));
+  g_assert_nonnull (strstr (app, "&response="));
+  g_assert_true (g_str_has_suffix (app, "&opaque=" AUTH_OPAQUE));
+  g_assert_null (strstr (app, AUTH_PASSWORD));
+  /* each connect starts the transaction ids afresh */
+  g_assert_cmpfloat (rtmp_core_command_get_transaction_id
+      (server_find_command (server, "connect", NULL)), ==, 1);
+
+  publish_one_and_stop (server, client);
+  g_object_unref (client);
+  server_free (server);
+}
+
+/* authmod=adobe names the user in the first connect. */
+static void
+test_auth_adobe_direct (void)
+{
+  Server *server = server_new (SERVER_ADOBE_AUTH);
+  RtmpCoreClient *client = client_new_with_userinfo (server,
+      AUTH_USER ":" AUTH_PASSWORD);
+  gchar *tc_url;
+  GError *error = NULL;
+
+  g_object_set (client, "authmod", RTMP_CORE_AUTHMOD_ADOBE, NULL);
+  g_assert_true (client_connect (client, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (server->n_connections, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (server->connect_apps, 0), ==,
+      "live?authmod=adobe&user=" AUTH_USER);
+  tc_url = g_strdup_printf ("rtmp://127.0.0.1:%u/live?authmod=adobe&user="
+      AUTH_USER, server->port);
+  g_assert_cmpstr (g_ptr_array_index (server->connect_tc_urls, 0), ==,
+      tc_url);
+  g_free (tc_url);
+
+  publish_one_and_stop (server, client);
+  g_object_unref (client);
+  server_free (server);
+}
+
+static void
+assert_auth_failed (Server * server, RtmpCoreClient * client,
+    const gchar * needle)
+{
+  GError *error = NULL;
+
+  g_assert_false (client_connect (client, &error));
+  g_assert_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_UNAUTHORIZED);
+  g_assert_nonnull (strstr (error->message, needle));
+  g_assert_null (strstr (error->message, AUTH_PASSWORD));
+  g_assert_null (strstr (error->message, "wrong-secret"));
+  g_assert_null (strstr (error->message, "response="));
+  assert_no_secret (error);
+  g_clear_error (&error);
+  g_assert_null (server_find_command (server, "createStream", NULL));
+}
+
+static void
+test_auth_adobe_wrong_password (void)
+{
+  Server *server = server_new (SERVER_ADOBE_AUTH);
+  RtmpCoreClient *client = client_new_with_userinfo (server,
+      AUTH_USER ":wrong-secret");
+
+  assert_auth_failed (server, client, "authfailed");
+  /* plain, user, response: then no more tries */
+  g_assert_cmpuint (server->n_connections, ==, 3);
+  g_object_unref (client);
+  server_free (server);
+}
+
+static void
+test_auth_adobe_unknown_user (void)
+{
+  Server *server = server_new (SERVER_ADOBE_AUTH);
+  RtmpCoreClient *client = client_new_with_userinfo (server,
+      "nobody:" AUTH_PASSWORD);
+
+  assert_auth_failed (server, client, "nosuchuser");
+  g_assert_cmpuint (server->n_connections, ==, 2);
+  g_object_unref (client);
+  server_free (server);
+}
+
+/* authmod=none never answers; a scheme other than the one asked for is
+ * refused rather than tried. */
+static void
+test_auth_modes_refused (void)
+{
+  Server *server = server_new (SERVER_ADOBE_AUTH);
+  RtmpCoreClient *client = client_new_with_userinfo (server,
+      AUTH_USER ":" AUTH_PASSWORD);
+
+  g_object_set (client, "authmod", RTMP_CORE_AUTHMOD_NONE, NULL);
+  assert_auth_failed (server, client, "authmod=adobe");
+  g_assert_cmpuint (server->n_connections, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (server->connect_apps, 0), ==, "live");
+  g_object_unref (client);
+  server_free (server);
+
+  server = server_new (SERVER_LLNW_AUTH);
+  client = client_new_with_userinfo (server, AUTH_USER ":" AUTH_PASSWORD);
+  g_object_set (client, "authmod", RTMP_CORE_AUTHMOD_ADOBE, NULL);
+  assert_auth_failed (server, client, "authmod is adobe");
+  g_assert_cmpuint (server->n_connections, ==, 1);
+  g_object_unref (client);
+  server_free (server);
+
+  /* a forced scheme without credentials fails before connecting */
+  server = server_new (SERVER_ADOBE_AUTH);
+  client = client_new (server);
+  g_object_set (client, "authmod", RTMP_CORE_AUTHMOD_LLNW, NULL);
+  assert_auth_failed (server, client, "user name and a password");
+  g_assert_cmpuint (server->n_connections, ==, 0);
+  g_object_unref (client);
+  server_free (server);
+}
+
+/* Limelight, with the credentials given as properties instead. */
+static void
+test_auth_llnw_properties (void)
+{
+  Server *server = server_new (SERVER_LLNW_AUTH);
+  RtmpCoreClient *client = client_new (server);
+  const gchar *app;
+  gchar *password = NULL;
+  GError *error = NULL;
+
+  g_object_set (client, "username", AUTH_USER, "password", AUTH_PASSWORD,
+      NULL);
+  g_object_get (client, "password", &password, NULL);
+  g_assert_cmpstr (password, ==, AUTH_PASSWORD);
+  g_free (password);
+  g_assert_true (client_connect (client, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (server->n_connections, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (server->connect_apps, 1), ==,
+      "live?authmod=llnw&user=" AUTH_USER);
+  app = g_ptr_array_index (server->connect_apps, 2);
+  g_assert_true (g_str_has_prefix (app, "live?authmod=llnw&user=" AUTH_USER
+          "&nonce=" AUTH_NONCE "&cnonce="));
+  g_assert_nonnull (strstr (app, "&nc=00000001&response="));
+
+  publish_one_and_stop (server, client);
+  g_object_unref (client);
+  server_free (server);
+}
+
+/* ---- the tail of a publish ---- */
+
+/* The server floods the publisher with pings and status text while it
+ * publishes a lot and stops at once: every byte reaches the server, which
+ * sees a clean end of stream (for rtmps: a close_notify), not a reset. */
+static void
+check_stop_keeps_tail (Server * server)
+{
+  RtmpCoreClient *client;
+  RtmpCoreConnection *conn;
+  guint64 bytes_out = 0, bytes_in = 0;
+  guint i;
+  GError *error = NULL;
+
+  client = client_new (server);
+  if (server->certificate)
+    g_object_set (client, "tls-validation-flags", 0, NULL);
+  g_assert_true (client_connect (client, &error));
+  g_assert_no_error (error);
+  g_assert_true (client_publish (client, &error));
+  g_assert_no_error (error);
+  conn = rtmp_core_client_get_connection (client);
+
+  for (i = 0; i < N_MEDIA; i++) {
+    RtmpCoreMessage *sent = make_media (i);
+
+    g_assert_true (rtmp_core_client_send_media (client, sent, &error));
+    g_assert_no_error (error);
+    rtmp_core_message_unref (sent);
+  }
+  g_assert_true (client_stop (client, &error));
+  g_assert_no_error (error);
+  g_assert_true (rtmp_core_connection_is_closed (conn));
+  wait_for_flag (&server->closed);
+
+  g_assert_error (server->closed_error, RTMP_CORE_ERROR,
+      RTMP_CORE_ERROR_CLOSED);
+  g_assert_nonnull (strstr (server->closed_error->message, "peer closed"));
+  g_object_get (conn, "bytes-out", &bytes_out, NULL);
+  g_object_get (server->conn, "bytes-in", &bytes_in, NULL);
+  g_assert_cmpuint (bytes_in, ==, bytes_out);
+  g_assert_cmpuint (server->media->len, ==, N_MEDIA);
+  for (i = 0; i < N_MEDIA; i++) {
+    RtmpCoreMessage *sent = make_media (i);
+    RtmpCoreMessage *got = g_ptr_array_index (server->media, i);
+    gsize sent_size, got_size;
+    const guint8 *sent_data = rtmp_core_message_peek_data (sent, &sent_size);
+    const guint8 *got_data = rtmp_core_message_peek_data (got, &got_size);
+
+    g_assert_cmpmem (got_data, got_size, sent_data, sent_size);
+    rtmp_core_message_unref (sent);
+  }
+  /* the stop commands came last, after all the media */
+  g_assert_cmpuint (server->n_media_before_unpublish, ==, N_MEDIA);
+  g_assert_nonnull (server_find_command (server, "deleteStream", NULL));
+
+  g_object_unref (client);
+  server_free (server);
+}
+
+static void
+test_stop_keeps_tail (void)
+{
+  check_stop_keeps_tail (server_new (SERVER_SPAM));
+}
+
+static void
+test_stop_keeps_tail_tls (void)
+{
+  Server *server = tls_server_new ();
+
+  if (server == NULL) {
+    g_test_skip ("no TLS backend (glib-networking)");
+    return;
+  }
+  server->mode = SERVER_SPAM;
+  check_stop_keeps_tail (server);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1230,6 +1689,16 @@ main (int argc, char **argv)
   g_test_add_func ("/client/tls/unknown-ca-allowed",
       test_tls_unknown_ca_allowed);
   g_test_add_func ("/client/tls/database", test_tls_database);
+  g_test_add_func ("/client/auth/adobe-auto", test_auth_adobe_auto);
+  g_test_add_func ("/client/auth/adobe-direct", test_auth_adobe_direct);
+  g_test_add_func ("/client/auth/adobe-wrong-password",
+      test_auth_adobe_wrong_password);
+  g_test_add_func ("/client/auth/adobe-unknown-user",
+      test_auth_adobe_unknown_user);
+  g_test_add_func ("/client/auth/modes-refused", test_auth_modes_refused);
+  g_test_add_func ("/client/auth/llnw-properties", test_auth_llnw_properties);
+  g_test_add_func ("/client/stop/keeps-tail", test_stop_keeps_tail);
+  g_test_add_func ("/client/stop/keeps-tail-tls", test_stop_keeps_tail_tls);
 
   return g_test_run ();
 }

@@ -1329,6 +1329,437 @@ test_stats (void)
   test_end ();
 }
 
+/* ---- graceful close ---- */
+
+/* A self-signed certificate for 127.0.0.1 (valid 2000-2100) and its key,
+ * made for these tests only. */
+static const gchar test_cert_pem[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBZjCCAQ2gAwIBAgIBATAKBggqhkjOPQQDAjAUMRIwEAYDVQQDDAkxMjcuMC4w\n"
+    "LjEwIBcNMDAwMTAxMDAwMDAwWhgPMjEwMDAxMDEwMDAwMDBaMBQxEjAQBgNVBAMM\n"
+    "CTEyNy4wLjAuMTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABCK7jpzQEyfo/6dN\n"
+    "NES1geXu1T9VhfHo+hJrMj9opl9Gp017lnfwdmbUhYx0JGU7UBFzH3FrxsHll43P\n"
+    "HOMPCBejTjBMMA8GA1UdEwEB/wQFMAMBAf8wGgYDVR0RBBMwEYcEfwAAAYIJbG9j\n"
+    "YWxob3N0MB0GA1UdDgQWBBQI2/rheXW7Yw6YSdP61axMrMy03zAKBggqhkjOPQQD\n"
+    "AgNHADBEAiBViaw39Ph3Z55RA2vbjnFS9B97NwwXpUb7PMRrHfWclgIgduMPmZzO\n"
+    "s8Vx3ecIweOfm4ai9Y7NPl4UXqpZaqrY7qc=\n"
+    "-----END CERTIFICATE-----\n"
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgtp+EWbVQP+u8H2tA\n"
+    "SnLyKvl/VUVT+Szw7XP3SZvHcGKhRANCAAQiu46c0BMn6P+nTTREtYHl7tU/VYXx\n"
+    "6PoSazI/aKZfRqdNe5Z38HZm1IWMdCRlO1ARcx9xa8bB5ZeNzxzjDwgX\n"
+    "-----END PRIVATE KEY-----\n";
+
+static gboolean
+accept_any_certificate (GTlsConnection * conn, GTlsCertificate * cert,
+    GTlsCertificateFlags errors, gpointer user_data)
+{
+  return TRUE;
+}
+
+static void
+tls_handshake_cb (GObject * source, GAsyncResult * result, gpointer user_data)
+{
+  GError *error = NULL;
+
+  g_assert_true (g_tls_connection_handshake_finish (G_TLS_CONNECTION (source),
+          result, &error));
+  g_assert_no_error (error);
+  (*(guint *) user_data)++;
+}
+
+/* TLS over TCP loopback: @a is the client, @b the server. Both are plain
+ * GTlsConnections, as a server makes them. */
+static gboolean
+make_tls_streams (GIOStream ** a, GIOStream ** b)
+{
+  GIOStream *tcp_a, *tcp_b;
+  GTlsCertificate *cert;
+  guint n_done = 0;
+  GError *error = NULL;
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    return FALSE;
+  cert = g_tls_certificate_new_from_pem (test_cert_pem, -1, &error);
+  g_assert_no_error (error);
+  make_tcp_streams (&tcp_a, &tcp_b);
+  *a = G_IO_STREAM (g_tls_client_connection_new (tcp_a, NULL, &error));
+  g_assert_no_error (error);
+  *b = G_IO_STREAM (g_tls_server_connection_new (tcp_b, cert, &error));
+  g_assert_no_error (error);
+  g_signal_connect (*a, "accept-certificate",
+      G_CALLBACK (accept_any_certificate), NULL);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (*a), G_PRIORITY_DEFAULT,
+      NULL, tls_handshake_cb, &n_done);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (*b), G_PRIORITY_DEFAULT,
+      NULL, tls_handshake_cb, &n_done);
+  WAIT_UNTIL (n_done == 2);
+  g_object_unref (tcp_a);
+  g_object_unref (tcp_b);
+  g_object_unref (cert);
+  return TRUE;
+}
+
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  GError *error;
+} CloseResult;
+
+
+
+static void
+close_gracefully_cb (GObject * source, GAsyncResult * result,
+    gpointer user_data)
+{
+  CloseResult *r = user_data;
+  RtmpCoreConnection *conn = RTMP_CORE_CONNECTION (source);
+
+  r->ok = rtmp_core_connection_close_gracefully_finish (conn, result,
+      &r->error);
+  /* the connection is closed by the time the result arrives, unless
+   * this was a second call while closing */
+  if (!g_error_matches (r->error, G_IO_ERROR, G_IO_ERROR_PENDING))
+    g_assert_true (rtmp_core_connection_is_closed (conn));
+  r->done = TRUE;
+}
+
+
+/* Answers every video message with 16 kB of data, for as long as it can. */
+static void
+spam_back (RtmpCoreConnection * conn, RtmpCoreMessage * msg, gpointer data)
+{
+  RtmpCoreMessage *reply;
+
+  if (msg->type != 9)
+    return;
+  reply = make_message (18, 5, 1, 0, 16 * 1024, msg->timestamp);
+  /* refused once the queue is full or the peer closed: fine */
+  rtmp_core_connection_queue_message (conn, reply, NULL);
+  rtmp_core_message_unref (reply);
+}
+
+#define TAIL_MESSAGE_SIZE (64 * 1024)
+
+/* The peer keeps sending while we publish a lot and then close: every
+ * byte we sent arrives, and the peer sees a clean end of stream (for TLS:
+ * a close_notify, which GTlsConnection requires), not a reset. */
+static void
+test_close_gracefully_tail (gconstpointer data)
+{
+  gboolean tls = GPOINTER_TO_INT (data);
+  GPtrArray *sent = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      rtmp_core_message_unref);
+  /* more than the socket buffers hold; TLS is slower, so less there */
+  guint n_messages = tls ? 24 : 64;
+  GIOStream *sa, *sb;
+  CloseResult r = { 0 };
+  Peer a, b;
+  guint i;
+
+  test_begin ();
+  if (tls) {
+    if (!make_tls_streams (&sa, &sb)) {
+      g_test_skip ("no TLS backend (glib-networking)");
+      g_ptr_array_unref (sent);
+      test_end ();
+      return;
+    }
+  } else {
+    make_tcp_streams (&sa, &sb);
+  }
+  peer_init (&a, sa);
+  peer_init (&b, sb);
+  handshake_pair (&a, &b, RTMP_CORE_HANDSHAKE_PLAIN);
+  g_signal_connect (b.conn, "message", G_CALLBACK (spam_back), NULL);
+
+  /* b fills a's receive side; a reads it all the time */
+  rtmp_core_connection_start (a.conn);
+  for (i = 0; i < n_messages; i++) {
+    RtmpCoreMessage *msg = make_message (18, 5, 1, i, 64 * 1024, 1000 + i);
+
+    queue_ok (&b, msg);
+    rtmp_core_message_unref (msg);
+  }
+  /* a publishes more than the socket buffers hold, b is not reading yet */
+  for (i = 0; i < n_messages; i++) {
+    RtmpCoreMessage *msg = make_message (9, 6, 1, i, TAIL_MESSAGE_SIZE, i);
+
+    queue_ok (&a, msg);
+    g_ptr_array_add (sent, msg);
+  }
+  /* no timeout: only the peer's close can end it */
+  rtmp_core_connection_close_gracefully_async (a.conn, 0, NULL,
+      close_gracefully_cb, &r);
+  g_assert_false (r.done);
+
+  rtmp_core_connection_start (b.conn);
+  WAIT_UNTIL (r.done && b.n_closed == 1);
+  g_assert_no_error (r.error);
+  g_assert_true (r.ok);
+
+  /* a closed cleanly, after b */
+  g_assert_cmpuint (a.n_closed, ==, 1);
+  g_assert_null (a.closed_error);
+  /* b saw the end of the stream, not a reset */
+  g_assert_error (b.closed_error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_CLOSED);
+  g_assert_nonnull (strstr (b.closed_error->message, "peer closed"));
+  /* and got every byte */
+  g_assert_cmpuint (stat_u64 (b.conn, "bytes-in"), ==,
+      stat_u64 (a.conn, "bytes-out"));
+  g_assert_cmpuint (stat_u64 (a.conn, "bytes-out"), >,
+      n_messages * TAIL_MESSAGE_SIZE);
+  assert_received (&b, sent);
+  /* a read b's data, as messages, all along */
+  g_assert_cmpuint (count_type (&a, 18), >, 0);
+
+  g_ptr_array_unref (sent);
+  peer_clear (&a);
+  peer_clear (&b);
+  test_end ();
+}
+
+/* A peer that reads everything but never closes: the close completes
+ * after the timeout, successfully, once everything was written. */
+static void
+test_close_gracefully_timeout (void)
+{
+  Peer a, b;
+  CloseResult r = { 0 };
+  RtmpCoreMessage *msg = make_message (9, 6, 1, 0, 5000, 1);
+
+  test_begin ();
+  connect_pair (&a, &b, FALSE);
+  rtmp_core_connection_start (a.conn);
+  queue_ok (&a, msg);
+  rtmp_core_connection_close_gracefully_async (a.conn, 200, NULL,
+      close_gracefully_cb, &r);
+  WAIT_UNTIL (r.done);
+  g_assert_no_error (r.error);
+  g_assert_true (r.ok);
+  g_assert_cmpuint (a.n_closed, ==, 1);
+  g_assert_null (a.closed_error);
+
+  /* b reads the message, then a's end */
+  rtmp_core_connection_start (b.conn);
+  WAIT_UNTIL (b.n_closed == 1);
+  g_assert_cmpuint (count_type (&b, 9), ==, 1);
+  assert_same_message (nth_of_type (&b, 9, 0), msg);
+  g_assert_error (b.closed_error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_CLOSED);
+
+  rtmp_core_message_unref (msg);
+  peer_clear (&a);
+  peer_clear (&b);
+  test_end ();
+}
+
+/* A peer that reads nothing: the flush stalls and the close fails with a
+ * timeout instead of waiting for ever. */
+static void
+test_close_gracefully_stall (void)
+{
+  Peer a, b;
+  CloseResult r = { 0 };
+  RtmpCoreMessage *msg = make_message (9, 6, 1, 0, 4 * 1024 * 1024, 1);
+
+  test_begin ();
+  connect_pair (&a, &b, FALSE);
+  rtmp_core_connection_start (a.conn);
+  queue_ok (&a, msg);
+  rtmp_core_message_unref (msg);
+  rtmp_core_connection_close_gracefully_async (a.conn, 300, NULL,
+      close_gracefully_cb, &r);
+  WAIT_UNTIL (r.done);
+  g_assert_false (r.ok);
+  g_assert_error (r.error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (r.error->message, "300 ms"));
+  g_assert_cmpuint (a.n_closed, ==, 1);
+  g_assert_error (a.closed_error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_TIMEOUT);
+
+  g_clear_error (&r.error);
+  peer_clear (&a);
+  peer_clear (&b);
+  test_end ();
+}
+
+/* Once closing, nothing new is queued, and a second close is refused;
+ * cancelling while waiting for the peer closes at once. */
+static void
+test_close_gracefully_refuse_and_cancel (void)
+{
+  Peer a, b;
+  CloseResult r = { 0 }, again = { 0 };
+  GCancellable *cancellable = g_cancellable_new ();
+  RtmpCoreMessage *msg = make_message (9, 6, 1, 0, 100, 1);
+  GError *error = NULL;
+
+  test_begin ();
+  connect_pair (&a, &b, FALSE);
+  rtmp_core_connection_start (a.conn);
+  rtmp_core_connection_close_gracefully_async (a.conn, 0, cancellable,
+      close_gracefully_cb, &r);
+  g_assert_false (rtmp_core_connection_queue_message (a.conn, msg, &error));
+  g_assert_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_CLOSED);
+  g_assert_nonnull (strstr (error->message, "closing"));
+  g_clear_error (&error);
+  g_assert_false (rtmp_core_connection_is_closed (a.conn));
+
+  rtmp_core_connection_close_gracefully_async (a.conn, 0, NULL,
+      close_gracefully_cb, &again);
+  WAIT_UNTIL (again.done);
+  g_assert_error (again.error, G_IO_ERROR, G_IO_ERROR_PENDING);
+
+  /* b never closes and there is no timeout: only cancelling ends it */
+  WAIT_UNTIL (!g_main_context_pending (NULL));
+  g_assert_false (r.done);
+  g_cancellable_cancel (cancellable);
+  WAIT_UNTIL (r.done);
+  g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpuint (a.n_closed, ==, 1);
+  g_assert_null (a.closed_error);
+
+  /* b got a's end of stream */
+  rtmp_core_connection_start (b.conn);
+  WAIT_UNTIL (b.n_closed == 1);
+  g_assert_error (b.closed_error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_CLOSED);
+
+  g_clear_error (&r.error);
+  g_clear_error (&again.error);
+  g_object_unref (cancellable);
+  rtmp_core_message_unref (msg);
+  peer_clear (&a);
+  peer_clear (&b);
+  test_end ();
+}
+
+/* A connection that was never started is started, so that the peer's
+ * close can be seen; an already closed one fails at once. */
+static void
+test_close_gracefully_not_started (void)
+{
+  Peer a, b;
+  CloseResult r = { 0 }, closed = { 0 };
+  RtmpCoreMessage *msg = make_message (8, 4, 1, 7, 300, 3);
+
+  test_begin ();
+  connect_pair (&a, &b, FALSE);
+  handshake_pair (&a, &b, RTMP_CORE_HANDSHAKE_PLAIN);
+  queue_ok (&a, msg);
+  rtmp_core_connection_close_gracefully_async (a.conn, 0, NULL,
+      close_gracefully_cb, &r);
+  rtmp_core_connection_start (b.conn);
+  WAIT_UNTIL (r.done);
+  g_assert_no_error (r.error);
+  g_assert_true (r.ok);
+  g_assert_cmpuint (b.n_closed, ==, 1);
+  g_assert_cmpuint (count_type (&b, 8), ==, 1);
+  assert_same_message (nth_of_type (&b, 8, 0), msg);
+
+  rtmp_core_connection_close_gracefully_async (a.conn, 0, NULL,
+      close_gracefully_cb, &closed);
+  WAIT_UNTIL (closed.done);
+  g_assert_error (closed.error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_CLOSED);
+
+  g_clear_error (&closed.error);
+  rtmp_core_message_unref (msg);
+  peer_clear (&a);
+  peer_clear (&b);
+  test_end ();
+}
+
+/* The peer goes away before everything was written: that is an error. */
+static void
+test_close_gracefully_peer_gone (void)
+{
+  Peer a, b;
+  CloseResult r = { 0 };
+  RtmpCoreMessage *msg = make_message (9, 6, 1, 0, 4 * 1024 * 1024, 1);
+
+  test_begin ();
+  connect_pair (&a, &b, FALSE);
+  rtmp_core_connection_start (a.conn);
+  queue_ok (&a, msg);
+  rtmp_core_message_unref (msg);
+  rtmp_core_connection_close_gracefully_async (a.conn, 30000, NULL,
+      close_gracefully_cb, &r);
+  WAIT_UNTIL (!g_main_context_pending (NULL));
+  rtmp_core_connection_close (b.conn, NULL);
+  WAIT_UNTIL (r.done);
+  g_assert_false (r.ok);
+  g_assert_nonnull (r.error);
+  g_assert_cmpuint (a.n_closed, ==, 1);
+  g_assert_nonnull (a.closed_error);
+
+  g_clear_error (&r.error);
+  peer_clear (&a);
+  peer_clear (&b);
+  test_end ();
+}
+
+/* A TLS peer that reads everything and then closes its TCP socket without
+ * a close_notify (as some servers do): still a success. */
+typedef struct {
+  GIOStream *stream;
+  guint64 n_read;
+} RawTlsPeer;
+
+static gpointer
+raw_tls_read_all (gpointer data)
+{
+  RawTlsPeer *peer = data;
+  GInputStream *in = g_io_stream_get_input_stream (peer->stream);
+  GIOStream *base = NULL;
+  guint8 buf[4096];
+  gssize n;
+  GError *error = NULL;
+
+  /* ends at our close_notify */
+  while ((n = g_input_stream_read (in, buf, sizeof (buf), NULL, &error)) > 0)
+    peer->n_read += n;
+  g_assert_no_error (error);
+  g_object_get (peer->stream, "base-io-stream", &base, NULL);
+  g_socket_close (g_socket_connection_get_socket (G_SOCKET_CONNECTION (base)),
+      &error);
+  g_assert_no_error (error);
+  g_object_unref (base);
+  return NULL;
+}
+
+static void
+test_close_gracefully_tls_no_close_notify (void)
+{
+  RawTlsPeer peer = { 0 };
+  CloseResult r = { 0 };
+  GIOStream *sa;
+  GThread *thread;
+  Peer a;
+  RtmpCoreMessage *msg = make_message (9, 6, 1, 0, 30000, 5);
+
+  test_begin ();
+  if (!make_tls_streams (&sa, &peer.stream)) {
+    g_test_skip ("no TLS backend (glib-networking)");
+    rtmp_core_message_unref (msg);
+    test_end ();
+    return;
+  }
+  peer_init (&a, sa);
+  queue_ok (&a, msg);
+  thread = g_thread_new ("raw-tls-peer", raw_tls_read_all, &peer);
+  rtmp_core_connection_close_gracefully_async (a.conn, 0, NULL,
+      close_gracefully_cb, &r);
+  WAIT_UNTIL (r.done);
+  g_thread_join (thread);
+  g_assert_no_error (r.error);
+  g_assert_true (r.ok);
+  g_assert_null (a.closed_error);
+  g_assert_cmpuint (peer.n_read, ==, stat_u64 (a.conn, "bytes-out"));
+
+  g_object_unref (peer.stream);
+  rtmp_core_message_unref (msg);
+  peer_clear (&a);
+  test_end ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1374,6 +1805,22 @@ main (int argc, char **argv)
   g_test_add_func ("/connection/close/unref-in-handler",
       test_unref_in_handler);
   g_test_add_func ("/connection/stats", test_stats);
+  g_test_add_data_func ("/connection/close-gracefully/tail-tcp",
+      GINT_TO_POINTER (FALSE), test_close_gracefully_tail);
+  g_test_add_data_func ("/connection/close-gracefully/tail-tls",
+      GINT_TO_POINTER (TRUE), test_close_gracefully_tail);
+  g_test_add_func ("/connection/close-gracefully/tls-no-close-notify",
+      test_close_gracefully_tls_no_close_notify);
+  g_test_add_func ("/connection/close-gracefully/timeout",
+      test_close_gracefully_timeout);
+  g_test_add_func ("/connection/close-gracefully/stall",
+      test_close_gracefully_stall);
+  g_test_add_func ("/connection/close-gracefully/refuse-and-cancel",
+      test_close_gracefully_refuse_and_cancel);
+  g_test_add_func ("/connection/close-gracefully/not-started",
+      test_close_gracefully_not_started);
+  g_test_add_func ("/connection/close-gracefully/peer-gone",
+      test_close_gracefully_peer_gone);
 
   return g_test_run ();
 }
