@@ -590,19 +590,15 @@ start_chunk (RtmpCoreChunkReader * reader, const ChunkHeader * h,
   }
 
   if (cs->in_message) {
-    /* A full header inside a message may only restate it: a different
-     * length or type here is the CVE-2016-10191 overflow pattern. */
-    if (h->fmt <= 1 && (h->length != cs->length || h->type != cs->type))
+    /* Only type 3 continues a message. A new header here, even one that
+     * restates the length, would splice two messages together; one with a
+     * different length is the CVE-2016-10191 overflow pattern. */
+    if (h->fmt != 3)
       return fail (reader, RTMP_CORE_ERROR_PROTOCOL,
-          "chunk stream %u: header type %u announces length %u type %u "
-          "while a message of length %u type %u is incomplete (%"
-          G_GSIZE_FORMAT " bytes read)", h->csid, h->fmt, h->length, h->type,
-          cs->length, cs->type, cs->filled);
-    if (h->fmt == 0 && h->stream_id != cs->stream_id)
-      return fail (reader, RTMP_CORE_ERROR_PROTOCOL,
-          "chunk stream %u: type 0 header with message stream %u while a "
-          "message on stream %u is incomplete", h->csid, h->stream_id,
-          cs->stream_id);
+          "chunk stream %u: header type %u (length %u, type %u) while a "
+          "message of length %u type %u is incomplete (%" G_GSIZE_FORMAT
+          " bytes read)", h->csid, h->fmt, h->length, h->type, cs->length,
+          cs->type, cs->filled);
   } else {
     switch (h->fmt) {
       case 0:

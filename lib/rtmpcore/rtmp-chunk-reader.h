@@ -79,9 +79,9 @@ typedef void (*RtmpCoreChunkReaderFunc) (const RtmpCoreMessage * msg,
  * guess; this can only delay a message whose last chunk is shorter than
  * 4 bytes until the peer sends anything else.
  *
- * A full (type 0, 1 or 2) header on a chunk stream holding a partial
- * message continues that message if it restates its length, type and
- * message stream id, and is a %RTMP_CORE_ERROR_PROTOCOL error otherwise.
+ * Only a type 3 header continues a partial message: a type 0, 1 or 2
+ * header on a chunk stream holding one is a %RTMP_CORE_ERROR_PROTOCOL
+ * error, even when it restates the message's length and type.
  *
  * Not thread-safe: use one reader from one thread.
  *
