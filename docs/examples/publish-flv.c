@@ -18,6 +18,7 @@ typedef struct {
   gboolean realtime;
   gint64 start_us;              /* monotonic time of the first tag */
   guint32 first_ts;
+  gboolean stopping;            /* stop_async called: send nothing more */
   gint status;
 } Publisher;
 
@@ -86,6 +87,9 @@ send_tags_again (gpointer user_data)
 static void
 send_tags (Publisher * pub)
 {
+  /* "queue-drained" may still fire while the stop commands flush. */
+  if (pub->stopping)
+    return;
   while (pub->next < pub->tags->len) {
     RtmpCoreMessage *tag = g_ptr_array_index (pub->tags, pub->next);
     GError *error = NULL;
@@ -112,6 +116,7 @@ send_tags (Publisher * pub)
     }
     pub->next++;
   }
+  pub->stopping = TRUE;
   rtmp_core_client_stop_async (pub->client, NULL, on_stopped, pub);
 }
 
@@ -159,7 +164,7 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     {"realtime", 'r', 0, G_OPTION_ARG_NONE, &realtime,
         "Send tags at the pace of their timestamps", NULL},
-    {NULL}
+    {NULL, 0, 0, 0, NULL, NULL, NULL}
   };
   GOptionContext *ctx = g_option_context_new ("FILE.flv rtmp[s]://HOST[:PORT]/APP/STREAM");
   Publisher pub = { 0 };

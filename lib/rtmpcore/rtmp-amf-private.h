@@ -88,9 +88,19 @@ void rtmp_amf_value_set_field_len (RtmpCoreAmfValue * object, const gchar * name
     gsize name_len, RtmpCoreAmfValue * field);
 gboolean rtmp_amf_value_is_object_like (const RtmpCoreAmfValue * value);
 
+typedef RtmpCoreAmfValue *(*RtmpAmfDecodeFunc) (RtmpAmfDecoder * dec,
+    GError ** error);
+
 /* rtmp-amf0.c: the decoder state, shared with AMF3 through the 0x11 switch */
 void rtmp_amf_decoder_init (RtmpAmfDecoder * dec, const guint8 * data, gsize size);
 void rtmp_amf_decoder_clear (RtmpAmfDecoder * dec);
+RtmpCoreAmfValue *rtmp_amf_decode_one (const guint8 * data, gsize size,
+    RtmpAmfDecodeFunc decode_value, gsize * consumed, GError ** error);
+gboolean rtmp_amf_decoder_get_marker (RtmpAmfDecoder * dec,
+    const gchar * format_name, guint8 * marker, GError ** error);
+void rtmp_amf_set_value_error (GError ** error, gint code,
+    const gchar * format_name, const gchar * type_name, guint8 marker,
+    gsize offset, const gchar * format, va_list args) G_GNUC_PRINTF (7, 0);
 gboolean rtmp_amf_decoder_count_value (RtmpAmfDecoder * dec, gsize offset,
     GError ** error);
 gboolean rtmp_amf_decoder_count_bytes (RtmpAmfDecoder * dec, gsize n,

@@ -66,6 +66,50 @@ rtmp_amf_decoder_clear (RtmpAmfDecoder * dec)
   g_clear_pointer (&dec->amf3_traits, g_ptr_array_unref);
 }
 
+/* Decodes one top-level value with fresh state, as one message. */
+RtmpCoreAmfValue *
+rtmp_amf_decode_one (const guint8 * data, gsize size,
+    RtmpAmfDecodeFunc decode_value, gsize * consumed, GError ** error)
+{
+  RtmpAmfDecoder dec;
+  RtmpCoreAmfValue *value;
+
+  rtmp_amf_decoder_init (&dec, data, size);
+  value = decode_value (&dec, error);
+  if (value && consumed)
+    *consumed = dec.r.pos;
+  rtmp_amf_decoder_clear (&dec);
+  return value;
+}
+
+/* Reads the type marker that starts a value. */
+gboolean
+rtmp_amf_decoder_get_marker (RtmpAmfDecoder * dec, const gchar * format_name,
+    guint8 * marker, GError ** error)
+{
+  if (rtmp_byte_reader_get_u8 (&dec->r, marker))
+    return TRUE;
+  g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_MALFORMED,
+      "%s value at offset %" G_GSIZE_FORMAT ": no data left for its type "
+      "marker", format_name, dec->r.pos);
+  return FALSE;
+}
+
+/* The error of a value of the type @type_name that starts at @offset:
+ * "AMF0 string (marker 0x02) at offset 5: truncated ...". */
+void
+rtmp_amf_set_value_error (GError ** error, gint code,
+    const gchar * format_name, const gchar * type_name, guint8 marker,
+    gsize offset, const gchar * format, va_list args)
+{
+  gchar *detail = g_strdup_vprintf (format, args);
+
+  g_set_error (error, RTMP_CORE_ERROR, code,
+      "%s %s (marker 0x%02x) at offset %" G_GSIZE_FORMAT ": %s",
+      format_name, type_name, marker, offset, detail);
+  g_free (detail);
+}
+
 gboolean
 rtmp_amf_decoder_count_value (RtmpAmfDecoder * dec, gsize offset, GError ** error)
 {
@@ -204,15 +248,11 @@ amf0_error (GError ** error, gint code, guint8 marker, gsize offset,
     const gchar * format, ...)
 {
   va_list args;
-  gchar *detail;
 
   va_start (args, format);
-  detail = g_strdup_vprintf (format, args);
+  rtmp_amf_set_value_error (error, code, "AMF0", marker_name (marker), marker,
+      offset, format, args);
   va_end (args);
-  g_set_error (error, RTMP_CORE_ERROR, code,
-      "AMF0 %s (marker 0x%02x) at offset %" G_GSIZE_FORMAT ": %s",
-      marker_name (marker), marker, offset, detail);
-  g_free (detail);
 }
 
 static void
@@ -414,12 +454,8 @@ rtmp_amf0_decode_value (RtmpAmfDecoder * dec, GError ** error)
   gsize offset = dec->r.pos;
   guint8 marker;
 
-  if (!rtmp_byte_reader_get_u8 (&dec->r, &marker)) {
-    g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_MALFORMED,
-        "AMF0 value at offset %" G_GSIZE_FORMAT ": no data left for its type "
-        "marker", offset);
+  if (!rtmp_amf_decoder_get_marker (dec, "AMF0", &marker, error))
     return NULL;
-  }
   /* The AMF3 decoder counts the value that follows the switch. */
   if (marker != AMF0_AMF3 && !rtmp_amf_decoder_count_value (dec, offset, error))
     return NULL;
@@ -501,18 +537,11 @@ RtmpCoreAmfValue *
 rtmp_core_amf0_decode (const guint8 * data, gsize size, gsize * consumed,
     GError ** error)
 {
-  RtmpAmfDecoder dec;
-  RtmpCoreAmfValue *value;
-
   g_return_val_if_fail (data != NULL || size == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  rtmp_amf_decoder_init (&dec, data, size);
-  value = rtmp_amf0_decode_value (&dec, error);
-  if (value && consumed)
-    *consumed = dec.r.pos;
-  rtmp_amf_decoder_clear (&dec);
-  return value;
+  return rtmp_amf_decode_one (data, size, rtmp_amf0_decode_value, consumed,
+      error);
 }
 
 /**

@@ -116,15 +116,11 @@ amf3_error (GError ** error, gint code, guint8 marker, gsize offset,
     const gchar * format, ...)
 {
   va_list args;
-  gchar *detail;
 
   va_start (args, format);
-  detail = g_strdup_vprintf (format, args);
+  rtmp_amf_set_value_error (error, code, "AMF3", marker_name (marker), marker,
+      offset, format, args);
   va_end (args);
-  g_set_error (error, RTMP_CORE_ERROR, code,
-      "AMF3 %s (marker 0x%02x) at offset %" G_GSIZE_FORMAT ": %s",
-      marker_name (marker), marker, offset, detail);
-  g_free (detail);
 }
 
 static void
@@ -485,12 +481,8 @@ rtmp_amf3_decode_value (RtmpAmfDecoder * dec, GError ** error)
   guint32 u29;
   gdouble number;
 
-  if (!rtmp_byte_reader_get_u8 (&dec->r, &marker)) {
-    g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_MALFORMED,
-        "AMF3 value at offset %" G_GSIZE_FORMAT ": no data left for its type "
-        "marker", offset);
+  if (!rtmp_amf_decoder_get_marker (dec, "AMF3", &marker, error))
     return NULL;
-  }
   if (!rtmp_amf_decoder_count_value (dec, offset, error))
     return NULL;
 
@@ -575,16 +567,9 @@ RtmpCoreAmfValue *
 rtmp_core_amf3_decode (const guint8 * data, gsize size, gsize * consumed,
     GError ** error)
 {
-  RtmpAmfDecoder dec;
-  RtmpCoreAmfValue *value;
-
   g_return_val_if_fail (data != NULL || size == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  rtmp_amf_decoder_init (&dec, data, size);
-  value = rtmp_amf3_decode_value (&dec, error);
-  if (value && consumed)
-    *consumed = dec.r.pos;
-  rtmp_amf_decoder_clear (&dec);
-  return value;
+  return rtmp_amf_decode_one (data, size, rtmp_amf3_decode_value, consumed,
+      error);
 }

@@ -171,6 +171,19 @@ rtmp_read_u32_be (const guint8 * p)
       | p[3];
 }
 
+/* The 11-byte header of an FLV tag, which the sub-tags of an aggregate
+ * message share: the type byte (with its reserved and filter bits), a
+ * 24-bit data size, a 24-bit timestamp and its high 8 bits, and a 24-bit
+ * stream id, which is always 0 and not returned. */
+static inline void
+rtmp_read_flv_tag_header (const guint8 * p, guint8 * type, guint32 * size,
+    guint32 * timestamp)
+{
+  *type = p[0];
+  *size = rtmp_read_u24_be (p + 1);
+  *timestamp = rtmp_read_u24_be (p + 4) | ((guint32) p[7] << 24);
+}
+
 /* Appending writers on a GByteArray. */
 static inline void
 rtmp_append_u8 (GByteArray * a, guint8 v)

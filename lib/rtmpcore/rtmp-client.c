@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rtmp-client.h"
+#include "rtmp-connection-private.h"
 #include "rtmp-auth.h"
 #include "rtmp-command.h"
 #include "rtmp-error.h"
@@ -341,22 +342,12 @@ typedef struct
 } Wait;
 
 static void
-destroy_source (GSource ** source)
-{
-  if (*source) {
-    g_source_destroy (*source);
-    g_source_unref (*source);
-    *source = NULL;
-  }
-}
-
-static void
 wait_free (gpointer data)
 {
   Wait *w = data;
 
-  destroy_source (&w->timeout_source);
-  destroy_source (&w->cancel_source);
+  rtmp_clear_source (&w->timeout_source);
+  rtmp_clear_source (&w->cancel_source);
   g_free (w->what);
   g_free (w);
 }
@@ -372,8 +363,8 @@ wait_complete (RtmpCoreClient * self, GTask * task,
     g_hash_table_steal (self->calls, GUINT_TO_POINTER (w->transaction_id));
   else
     g_ptr_array_remove (self->status_waits, task);
-  destroy_source (&w->timeout_source);
-  destroy_source (&w->cancel_source);
+  rtmp_clear_source (&w->timeout_source);
+  rtmp_clear_source (&w->cancel_source);
 
   if (error)
     g_task_return_error (task, error);
@@ -501,6 +492,23 @@ client_send_command (RtmpCoreClient * self, RtmpCoreCommand * cmd,
       rtmp_core_command_get_transaction_id (cmd), stream_id);
   ok = rtmp_core_connection_queue_message (self->conn, msg, error);
   rtmp_core_message_unref (msg);
+  return ok;
+}
+
+/* Sends @name (the stream name) on the control stream with a transaction
+ * id that is not awaited: servers answer releaseStream, FCPublish and
+ * FCUnpublish with _result or _error, or not at all. */
+static gboolean
+client_send_stream_notice (RtmpCoreClient * self, const gchar * name,
+    GError ** error)
+{
+  const gchar *stream = rtmp_core_url_get_stream (self->url);
+  RtmpCoreCommand *cmd = client_new_command (self, name, TRUE);
+  gboolean ok;
+
+  command_take_string (cmd, stream ? stream : "");
+  ok = client_send_command (self, cmd, CONTROL_CHUNK_STREAM, 0, error);
+  rtmp_core_command_unref (cmd);
   return ok;
 }
 
@@ -665,11 +673,11 @@ on_closed (RtmpCoreConnection * conn, const GError * error,
   g_object_unref (self);
 }
 
-/* Closes our side; the connection's own signals no longer reach us. */
+/* Stops listening to the connection and closes it, unless it closed
+ * itself already. */
 static void
-client_close (RtmpCoreClient * self, const GError * reason)
+client_detach (RtmpCoreClient * self, const GError * reason)
 {
-  self->state = STATE_CLOSED;
   if (self->conn == NULL)
     return;
   g_clear_signal_handler (&self->message_id, self->conn);
@@ -678,10 +686,18 @@ client_close (RtmpCoreClient * self, const GError * reason)
     rtmp_core_connection_close (self->conn, reason);
 }
 
+/* Closes our side; the connection's own signals no longer reach us. */
+static void
+client_close (RtmpCoreClient * self, const GError * reason)
+{
+  self->state = STATE_CLOSED;
+  client_detach (self, reason);
+}
+
 static void
 connect_phase_done (RtmpCoreClient * self)
 {
-  destroy_source (&self->connect_timeout_source);
+  rtmp_clear_source (&self->connect_timeout_source);
   if (self->user_cancellable) {
     g_cancellable_disconnect (self->user_cancellable, self->user_cancelled_id);
     self->user_cancelled_id = 0;
@@ -1177,13 +1193,8 @@ static void
 auth_reconnect (RtmpCoreClient * self, GTask * op)
 {
   g_debug ("reconnecting to authenticate (step %d)", self->auth_step);
-  if (self->conn) {
-    g_clear_signal_handler (&self->message_id, self->conn);
-    g_clear_signal_handler (&self->closed_id, self->conn);
-    if (!rtmp_core_connection_is_closed (self->conn))
-      rtmp_core_connection_close (self->conn, NULL);
-    g_clear_object (&self->conn);
-  }
+  client_detach (self, NULL);
+  g_clear_object (&self->conn);
   self->next_transaction_id = 1;
   connect_phase_begin (self, op);
 }
@@ -1448,7 +1459,6 @@ rtmp_core_client_publish_async (RtmpCoreClient * client,
     "FCPublish"
   };
   GTask *op;
-  const gchar *stream;
   guint i;
 
   g_return_if_fail (RTMP_CORE_IS_CLIENT (client));
@@ -1460,19 +1470,10 @@ rtmp_core_client_publish_async (RtmpCoreClient * client,
     return;
   client->publisher = TRUE;
 
-  /* Servers answer these with _result or _error, or not at all: their
-   * transaction ids are not awaited. */
-  stream = rtmp_core_url_get_stream (client->url);
   for (i = 0; i < G_N_ELEMENTS (fire_and_forget); i++) {
-    RtmpCoreCommand *cmd = client_new_command (client, fire_and_forget[i],
-        TRUE);
     GError *error = NULL;
-    gboolean ok;
 
-    command_take_string (cmd, stream ? stream : "");
-    ok = client_send_command (client, cmd, CONTROL_CHUNK_STREAM, 0, &error);
-    rtmp_core_command_unref (cmd);
-    if (!ok) {
+    if (!client_send_stream_notice (client, fire_and_forget[i], &error)) {
       op_complete (client, error);
       return;
     }
@@ -1672,16 +1673,11 @@ stop_closed (GObject * source, GAsyncResult * result, gpointer user_data)
 static gboolean
 stop_send_commands (RtmpCoreClient * self, GError ** error)
 {
-  const gchar *stream = rtmp_core_url_get_stream (self->url);
   RtmpCoreCommand *cmd;
   gboolean ok = TRUE;
 
-  if (self->publisher) {
-    cmd = client_new_command (self, "FCUnpublish", TRUE);
-    command_take_string (cmd, stream ? stream : "");
-    ok = client_send_command (self, cmd, CONTROL_CHUNK_STREAM, 0, error);
-    rtmp_core_command_unref (cmd);
-  }
+  if (self->publisher)
+    ok = client_send_stream_notice (self, "FCUnpublish", error);
   if (ok) {
     cmd = client_new_command (self, "deleteStream", FALSE);
     command_take_number (cmd, self->stream_id);

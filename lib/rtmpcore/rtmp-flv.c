@@ -253,17 +253,19 @@ handle_file_header (RtmpCoreFlvParser * parser, GError ** error)
 static gboolean
 handle_tag_header (RtmpCoreFlvParser * parser, GError ** error)
 {
-  const guint8 *h = parser->fixed;
+  guint8 type;
+  guint32 size, timestamp;
 
-  if (h[0] & TAG_FILTER_BIT)
+  rtmp_read_flv_tag_header (parser->fixed, &type, &size, &timestamp);
+  if (type & TAG_FILTER_BIT)
     return parser_fail (parser, error, RTMP_CORE_ERROR_UNSUPPORTED,
         "FLV tag of type %u is encrypted (filter bit set in type byte 0x%02x)",
-        h[0] & TAG_TYPE_MASK, h[0]);
+        type & TAG_TYPE_MASK, type);
 
   /* The two top bits are reserved; only the low five give the type. */
-  parser->tag_type = h[0] & TAG_TYPE_MASK;
-  parser->tag_size = rtmp_read_u24_be (h + 1);
-  parser->tag_timestamp = rtmp_read_u24_be (h + 4) | ((guint32) h[7] << 24);
+  parser->tag_type = type & TAG_TYPE_MASK;
+  parser->tag_size = size;
+  parser->tag_timestamp = timestamp;
   if (parser->tag_size > parser->max_tag_size)
     return parser_fail (parser, error, RTMP_CORE_ERROR_MESSAGE_TOO_LARGE,
         "FLV tag of type %u has %u data bytes, more than the maximum %u",
@@ -648,25 +650,23 @@ rtmp_core_flv_tag_to_message (const guint8 * tag, gsize size,
     guint32 chunk_stream_id, guint32 stream_id, GError ** error)
 {
   RtmpByteReader r;
-  guint8 type, ts_ext;
-  guint32 data_size, ts, tag_stream_id;
-  const guint8 *body;
+  guint8 type;
+  guint32 data_size, timestamp;
+  const guint8 *header, *body;
   gsize rest;
 
   g_return_val_if_fail (tag != NULL || size == 0, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   rtmp_byte_reader_init (&r, tag, size);
-  if (!rtmp_byte_reader_get_u8 (&r, &type) ||
-      !rtmp_byte_reader_get_u24_be (&r, &data_size) ||
-      !rtmp_byte_reader_get_u24_be (&r, &ts) ||
-      !rtmp_byte_reader_get_u8 (&r, &ts_ext) ||
-      !rtmp_byte_reader_get_u24_be (&r, &tag_stream_id)) {
+  if (!rtmp_byte_reader_get_data (&r, RTMP_CORE_FLV_TAG_HEADER_SIZE,
+          &header)) {
     g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_MALFORMED,
         "FLV tag of %" G_GSIZE_FORMAT " bytes is shorter than its 11-byte "
         "header", size);
     return NULL;
   }
+  rtmp_read_flv_tag_header (header, &type, &data_size, &timestamp);
   if (type & TAG_FILTER_BIT) {
     g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_UNSUPPORTED,
         "FLV tag of type %u is encrypted (filter bit set in type byte 0x%02x)",
@@ -687,7 +687,7 @@ rtmp_core_flv_tag_to_message (const guint8 * tag, gsize size,
   if (chunk_stream_id == 0)
     chunk_stream_id = rtmp_core_flv_default_chunk_stream (type);
   return rtmp_core_message_new_take (type, chunk_stream_id, stream_id,
-      ts | ((guint32) ts_ext << 24), g_memdup2 (body, data_size), data_size);
+      timestamp, g_memdup2 (body, data_size), data_size);
 }
 
 /**

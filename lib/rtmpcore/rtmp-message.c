@@ -506,8 +506,8 @@ rtmp_core_message_parse_user_control (const RtmpCoreMessage * msg,
   return TRUE;
 }
 
-/* An aggregate sub-tag: type, 24-bit size, 24-bit timestamp + 8-bit
- * extension, 24-bit stream id; then the data and a 32-bit back pointer. */
+/* An aggregate sub-tag: an FLV tag header (rtmp_read_flv_tag_header()),
+ * then the data and a 32-bit back pointer. */
 #define AGGREGATE_SUB_HEADER_SIZE 11
 #define AGGREGATE_BACK_POINTER_SIZE 4
 
@@ -567,20 +567,18 @@ rtmp_core_message_split_aggregate (const RtmpCoreMessage * msg,
 
   while (rtmp_byte_reader_remaining (&r) > 0) {
     gsize start = r.pos;
-    guint8 type, ts_ext;
-    guint32 size, ts, stream_id, timestamp;
+    const guint8 *header;
+    guint8 type;
+    guint32 size, ts, timestamp;
 
-    if (!rtmp_byte_reader_get_u8 (&r, &type) ||
-        !rtmp_byte_reader_get_u24_be (&r, &size) ||
-        !rtmp_byte_reader_get_u24_be (&r, &ts) ||
-        !rtmp_byte_reader_get_u8 (&r, &ts_ext) ||
-        !rtmp_byte_reader_get_u24_be (&r, &stream_id)) {
+    if (!rtmp_byte_reader_get_data (&r, AGGREGATE_SUB_HEADER_SIZE, &header)) {
       g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_MALFORMED,
           "Aggregate sub-tag %u at offset %" G_GSIZE_FORMAT " has a "
           "truncated header: %" G_GSIZE_FORMAT " of 11 bytes",
           subs->len, start, msg->size - start);
       goto fail;
     }
+    rtmp_read_flv_tag_header (header, &type, &size, &ts);
     if (!rtmp_byte_reader_skip (&r, size)) {
       g_set_error (error, RTMP_CORE_ERROR, RTMP_CORE_ERROR_MALFORMED,
           "Aggregate sub-tag %u at offset %" G_GSIZE_FORMAT " announces %u "
@@ -590,7 +588,6 @@ rtmp_core_message_split_aggregate (const RtmpCoreMessage * msg,
       goto fail;
     }
 
-    ts |= (guint32) ts_ext << 24;
     if (subs->len == 0)
       first_ts = ts;
     /* Unsigned arithmetic wraps modulo 2^32 as the timestamps do. */

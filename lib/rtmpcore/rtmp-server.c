@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "rtmp-server.h"
+#include "rtmp-connection-private.h"
 #include "rtmp-chunk-reader.h"
 #include "rtmp-command.h"
 #include "rtmp-error.h"
@@ -167,16 +168,6 @@ static void server_remove_session (RtmpCoreServer * server,
     RtmpCoreServerSession * session);
 
 /* ---- small helpers ---- */
-
-static void
-destroy_source (GSource ** source)
-{
-  if (*source) {
-    g_source_destroy (*source);
-    g_source_unref (*source);
-    *source = NULL;
-  }
-}
 
 static GSource *
 timeout_new (GMainContext * context, guint ms, GSourceFunc func,
@@ -431,8 +422,8 @@ session_finish (RtmpCoreServerSession * session, const GError * conn_error)
 
   session_end_publish (session, reason);
   session_set_state (session, RTMP_CORE_SERVER_SESSION_STATE_CLOSED);
-  destroy_source (&session->handshake_timer);
-  destroy_source (&session->closing_timer);
+  rtmp_clear_source (&session->handshake_timer);
+  rtmp_clear_source (&session->closing_timer);
   if (session->closing_cancellable)
     g_cancellable_cancel (session->closing_cancellable);
   g_clear_signal_handler (&session->message_id, session->conn);
@@ -511,7 +502,7 @@ session_close_after_flush (RtmpCoreServerSession * session, GError * reason)
   session_keep_reason (session, reason);
   g_error_free (reason);
   session_set_state (session, RTMP_CORE_SERVER_SESSION_STATE_CLOSING);
-  destroy_source (&session->handshake_timer);
+  rtmp_clear_source (&session->handshake_timer);
 
   session->closing_timer = timeout_new (server->context, CLOSE_LINGER_MS,
       closing_timed_out, session);
@@ -634,7 +625,7 @@ session_handle_connect (RtmpCoreServerSession * session,
   session->state = RTMP_CORE_SERVER_SESSION_STATE_CONNECTED;
   SESSION_UNLOCK (session);
   session->connect_object = rtmp_core_amf_value_ref (obj);
-  destroy_source (&session->handshake_timer);
+  rtmp_clear_source (&session->handshake_timer);
 
   app_text = printable (application);
   g_debug ("session %s: connect to app \"%s\"%s", session->remote_address,
@@ -1449,8 +1440,8 @@ rtmp_core_server_session_dispose (GObject * object)
 {
   RtmpCoreServerSession *session = RTMP_CORE_SERVER_SESSION (object);
 
-  destroy_source (&session->handshake_timer);
-  destroy_source (&session->closing_timer);
+  rtmp_clear_source (&session->handshake_timer);
+  rtmp_clear_source (&session->closing_timer);
   if (session->conn) {
     g_clear_signal_handler (&session->message_id, session->conn);
     g_clear_signal_handler (&session->closed_id, session->conn);
@@ -1810,7 +1801,7 @@ rtmp_core_server_stop (RtmpCoreServer * server)
   g_object_ref (server);
   g_cancellable_cancel (server->accept_cancellable);
   g_clear_object (&server->accept_cancellable);
-  destroy_source (&server->accept_retry);
+  rtmp_clear_source (&server->accept_retry);
   g_socket_listener_close (server->listener);
   g_clear_object (&server->listener);
 

@@ -1,12 +1,15 @@
 /* rtmpsink2: properties, location and URI handling, and publishing to real
  * peers on loopback (ffmpeg -listen, nginx-rtmp, and a small RTMP server
  * built here on RtmpCoreConnection that records everything it receives).
- * What the peers received is compared tag by tag with what was sent. */
+ * What the peers received is compared tag by tag with what was sent.
+ * Reconnecting (the server killed and started again on the same port) and
+ * congestion (the server stopped for a while) with a live encoder. */
 #include <gst/check/gstcheck.h>
 #include <glib/gstdio.h>
 #include <rtmpcore.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,11 +370,13 @@ metadata_payload (void)
 /* ---------------------------------------------------------------- */
 
 /* The server runs in a child process (this test binary started with
- * --test-server): the plugin carries its own copy of librtmpcore, and two
- * copies registering the same GTypes in one process would clash. The
- * child prints its port on a line, then one record per message received
- * ('M', type, stream id, timestamp, length, payload; big-endian) and 'C'
- * when the connection closed. */
+ * --test-server CODE accept|reject PORT RCVBUF): the plugin carries its
+ * own copy of librtmpcore, and two copies registering the same GTypes in
+ * one process would clash; a process can also be killed (the server goes
+ * away) or stopped (it stops reading). The child prints its port on a
+ * line, then one record per message received ('M', type, stream id,
+ * timestamp, length, payload; big-endian) and 'C' when the connection
+ * closed. */
 
 static const gchar *test_binary;
 
@@ -531,23 +536,47 @@ child_accepted (GObject * source, GAsyncResult * result, gpointer user_data)
       RTMP_CORE_HANDSHAKE_PLAIN, NULL, child_handshake_done, c);
 }
 
+/* Listens on 127.0.0.1:@port (0: any free port). A @rcvbuf above 0 sets
+ * the receive buffer before listen(), so that accepted connections
+ * inherit it and announce a window that fits: a server that stops reading
+ * then stops the sender quickly instead of absorbing seconds of media. */
+static GSocket *
+child_listen (guint port, gint rcvbuf)
+{
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, NULL);
+  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *address = g_inet_socket_address_new (loopback, port);
+  gboolean ok;
+
+  if (rcvbuf > 0)
+    g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, rcvbuf, NULL);
+  ok = g_socket_bind (socket, address, TRUE, NULL) &&
+      g_socket_listen (socket, NULL);
+  g_object_unref (address);
+  g_object_unref (loopback);
+  if (!ok)
+    g_clear_object (&socket);
+  return socket;
+}
+
 /* Serves one connection until killed. */
 static int
-test_server_main (const gchar * publish_code, gboolean reject_connect)
+test_server_main (const gchar * publish_code, gboolean reject_connect,
+    guint port, gint rcvbuf)
 {
   ServerChild c = { NULL, publish_code, reject_connect };
   GSocketListener *listener = g_socket_listener_new ();
-  GInetAddress *loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *address = g_inet_socket_address_new (loopback, 0);
-  GSocketAddress *effective = NULL;
+  GSocket *socket = child_listen (port, rcvbuf);
+  GSocketAddress *local;
   GMainLoop *loop = g_main_loop_new (NULL, FALSE);
 
-  if (!g_socket_listener_add_address (listener, address,
-          G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &effective,
-          NULL))
+  if (socket == NULL || !g_socket_listener_add_socket (listener, socket,
+          NULL, NULL))
     return 1;
+  local = g_socket_get_local_address (socket, NULL);
   printf ("%u\n", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
-          (effective)));
+          (local)));
   fflush (stdout);
   g_socket_listener_accept_async (listener, NULL, child_accepted, &c);
   g_main_loop_run (loop);
@@ -610,15 +639,20 @@ server_reader (gpointer data)
   return NULL;
 }
 
+/* Starts a recording server on @port (0: any) with receive buffer
+ * @rcvbuf (0: the system's). */
 static TestServer *
-server_start (const gchar * publish_code, gboolean reject_connect)
+server_start_full (const gchar * publish_code, gboolean reject_connect,
+    guint port, gint rcvbuf)
 {
   TestServer *s = g_new0 (TestServer, 1);
   GInputStream *in;
   gchar line[16];
   gsize i = 0, got;
+  gchar *port_arg = g_strdup_printf ("%u", port);
+  gchar *rcvbuf_arg = g_strdup_printf ("%d", rcvbuf);
   const gchar *argv[] = { test_binary, "--test-server", publish_code,
-    reject_connect ? "reject" : "accept", NULL
+    reject_connect ? "reject" : "accept", port_arg, rcvbuf_arg, NULL
   };
 
   g_mutex_init (&s->lock);
@@ -636,7 +670,15 @@ server_start (const gchar * publish_code, gboolean reject_connect)
   s->port = atoi (line);
   fail_unless (s->port > 0, "the test server did not start");
   s->reader = g_thread_new ("test-server-reader", server_reader, s);
+  g_free (port_arg);
+  g_free (rcvbuf_arg);
   return s;
+}
+
+static TestServer *
+server_start (const gchar * publish_code, gboolean reject_connect)
+{
+  return server_start_full (publish_code, reject_connect, 0, 0);
 }
 
 static void
@@ -810,6 +852,26 @@ assert_no_secret_logged (void)
   fail_unless_equals_int (g_atomic_int_get (&secret_leaks), 0);
 }
 
+static guint64
+get_u64 (const GstStructure * s, const gchar * field)
+{
+  guint64 v = 0;
+
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s in %"
+      GST_PTR_FORMAT, field, s);
+  return v;
+}
+
+static guint
+get_uint (const GstStructure * s, const gchar * field)
+{
+  guint v = 0;
+
+  fail_unless (gst_structure_get_uint (s, field, &v), "no %s in %"
+      GST_PTR_FORMAT, field, s);
+  return v;
+}
+
 /* ---------------------------------------------------------------- */
 /* properties, location, URI                                         */
 /* ---------------------------------------------------------------- */
@@ -824,6 +886,9 @@ GST_START_TEST (test_property_defaults)
   gchar **fourcc;
   GstStructure *extra, *stats;
   gint scheme;
+  gboolean reconnect;
+  guint attempts, delay_min, delay_max, max_buffer_time, max_latency;
+  guint congestion_interval;
 
   g_object_get (sink, "location", &location, "host", &host, "port", &port,
       "application", &app, "stream", &stream, "scheme", &scheme,
@@ -864,6 +929,27 @@ GST_START_TEST (test_property_defaults)
           G_TYPE_UINT));
   fail_unless (gst_structure_has_field_typed (stats, "dropped-frames",
           G_TYPE_UINT64));
+  fail_unless (gst_structure_has_field_typed (stats, "queue-ms",
+          G_TYPE_UINT64));
+  fail_unless (gst_structure_has_field_typed (stats, "input-bitrate",
+          G_TYPE_UINT64));
+  fail_unless (gst_structure_has_field_typed (stats, "connected",
+          G_TYPE_BOOLEAN));
+  fail_unless_equals_int (get_uint (stats, "reconnects"), 0);
+  fail_unless_equals_int64 (get_u64 (stats, "dropped-frames"), 0);
+
+  /* reconnecting and congestion */
+  g_object_get (sink, "reconnect", &reconnect, "reconnect-attempts",
+      &attempts, "reconnect-delay-min", &delay_min, "reconnect-delay-max",
+      &delay_max, "max-buffer-time", &max_buffer_time, "max-latency",
+      &max_latency, "congestion-interval", &congestion_interval, NULL);
+  fail_unless (reconnect);
+  fail_unless_equals_int (attempts, 10);
+  fail_unless_equals_int (delay_min, 1000);
+  fail_unless_equals_int (delay_max, 30000);
+  fail_unless_equals_int (max_buffer_time, 10000);
+  fail_unless_equals_int (max_latency, 0);
+  fail_unless_equals_int (congestion_interval, 1000);
 
   g_free (location);
   g_free (host);
@@ -885,7 +971,9 @@ GST_START_TEST (test_property_round_trip)
   GstStructure *extra_out;
   gchar *flash, *host, **fourcc_out;
   guint chunk_size, stop_commands, timeout, tls_flags;
-  gboolean async_connect;
+  gboolean async_connect, reconnect;
+  guint attempts, delay_min, delay_max, max_buffer_time, max_latency;
+  guint congestion_interval;
   gint port, scheme;
 
   g_object_set (sink, "host", "example.org", "port", 1940, "scheme",
@@ -909,6 +997,22 @@ GST_START_TEST (test_property_round_trip)
   fail_unless (g_strv_equal ((const gchar * const *) fourcc_out, fourccs));
   fail_unless (gst_structure_is_equal (extra_out, extra));
   fail_unless_equals_int (tls_flags, G_TLS_CERTIFICATE_UNKNOWN_CA);
+
+  g_object_set (sink, "reconnect", FALSE, "reconnect-attempts", 0,
+      "reconnect-delay-min", 50, "reconnect-delay-max", 60000,
+      "max-buffer-time", 2500, "max-latency", 700, "congestion-interval",
+      250, NULL);
+  g_object_get (sink, "reconnect", &reconnect, "reconnect-attempts",
+      &attempts, "reconnect-delay-min", &delay_min, "reconnect-delay-max",
+      &delay_max, "max-buffer-time", &max_buffer_time, "max-latency",
+      &max_latency, "congestion-interval", &congestion_interval, NULL);
+  fail_unless (!reconnect);
+  fail_unless_equals_int (attempts, 0);
+  fail_unless_equals_int (delay_min, 50);
+  fail_unless_equals_int (delay_max, 60000);
+  fail_unless_equals_int (max_buffer_time, 2500);
+  fail_unless_equals_int (max_latency, 700);
+  fail_unless_equals_int (congestion_interval, 250);
 
   /* NULL flash-version restores the default */
   g_object_set (sink, "flash-version", NULL, NULL);
@@ -1463,7 +1567,9 @@ GST_START_TEST (test_publish_flvmux_style)
     push (src, tag_buffer (g_ptr_array_index (media, i)));
 
   fail_unless (server_wait_media (s, 3 + media->len, 10));
-  /* the connection pings on publish: wait for the answer */
+  /* the connection pings on publish: wait for the answer; the queue
+   * counts bytes until the server's TCP acknowledged them, which a
+   * delayed ACK may hold back a little */
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   do {
     g_object_get (sink, "stats", &stats, NULL);
@@ -1472,9 +1578,10 @@ GST_START_TEST (test_publish_flvmux_style)
             "chunk-size", G_TYPE_UINT, &chunk_size, "rtt", G_TYPE_UINT64,
             &rtt, NULL));
     gst_structure_free (stats);
-    if (rtt == GST_CLOCK_TIME_NONE)
+    if (rtt == GST_CLOCK_TIME_NONE || queue_bytes > 0)
       g_usleep (20 * 1000);
-  } while (rtt == GST_CLOCK_TIME_NONE && g_get_monotonic_time () < deadline);
+  } while ((rtt == GST_CLOCK_TIME_NONE || queue_bytes > 0) &&
+      g_get_monotonic_time () < deadline);
   fail_unless (bytes_sent > 0);
   fail_unless_equals_int (queue_bytes, 0);
   fail_unless_equals_int (chunk_size, 1000);
@@ -1775,6 +1882,736 @@ GST_START_TEST (test_nginx_flvmux)
 
 GST_END_TEST;
 
+/* ---------------------------------------------------------------- */
+/* reconnecting and congestion, with a live encoder                  */
+/* ---------------------------------------------------------------- */
+
+/* Live test video (1.5 Mbit/s, a key frame every 15 frames: GOPs of
+ * 500 ms) and AAC audio, muxed by flvmux into rtmpsink2. */
+static GstElement *
+live_pipeline (guint port, const gchar * sink_properties)
+{
+  gchar *description = g_strdup_printf ("videotestsrc is-live=true ! "
+      "video/x-raw,width=320,height=240,framerate=30/1 ! "
+      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 "
+      "bitrate=1500 ! h264parse ! flvmux streamable=true name=m ! "
+      "rtmpsink2 name=sink location=rtmp://127.0.0.1:%u/live/key %s "
+      "audiotestsrc is-live=true ! audio/x-raw,rate=44100,channels=2 ! "
+      "avenc_aac ! m.", port, sink_properties);
+  GstElement *pipeline = parse_pipeline (description);
+
+  g_free (description);
+  return pipeline;
+}
+
+#define GOP_MS 500
+/* a video frame (33 ms) or an AAC frame (23 ms), rounded up */
+#define FRAME_MS 40
+
+/* What the bus said, in order. */
+typedef struct
+{
+  GstElement *pipeline;
+  GPtrArray *reconnecting;      /* GstStructure */
+  GPtrArray *reconnected;
+  GPtrArray *congestion;
+  GError *error;
+  gboolean eos;
+} BusLog;
+
+static void
+bus_log_init (BusLog * log, GstElement * pipeline)
+{
+  log->pipeline = pipeline;
+  log->reconnecting = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  log->reconnected = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  log->congestion = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_structure_free);
+  log->error = NULL;
+  log->eos = FALSE;
+}
+
+static void
+bus_log_clear (BusLog * log)
+{
+  g_ptr_array_unref (log->reconnecting);
+  g_ptr_array_unref (log->reconnected);
+  g_ptr_array_unref (log->congestion);
+  g_clear_error (&log->error);
+}
+
+/* Collects bus messages for @ms milliseconds, or until EOS or ERROR. */
+static void
+bus_log_run (BusLog * log, guint ms)
+{
+  GstBus *bus = gst_element_get_bus (log->pipeline);
+  gint64 deadline = g_get_monotonic_time () + ms * 1000;
+
+  while (!log->eos && log->error == NULL) {
+    gint64 left = deadline - g_get_monotonic_time ();
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, MAX (left, 0) *
+        GST_USECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR |
+        GST_MESSAGE_ELEMENT);
+    const GstStructure *s;
+
+    if (msg == NULL)
+      break;
+    s = gst_message_get_structure (msg);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS)
+      log->eos = TRUE;
+    else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+      gst_message_parse_error (msg, &log->error, NULL);
+    else if (gst_structure_has_name (s, "rtmpsink2-reconnecting"))
+      g_ptr_array_add (log->reconnecting, gst_structure_copy (s));
+    else if (gst_structure_has_name (s, "rtmpsink2-reconnected"))
+      g_ptr_array_add (log->reconnected, gst_structure_copy (s));
+    else if (gst_structure_has_name (s, "rtmpsink2-congestion"))
+      g_ptr_array_add (log->congestion, gst_structure_copy (s));
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+}
+
+/* Sends EOS and waits for it to come out. */
+static void
+bus_log_finish (BusLog * log, guint seconds)
+{
+  gst_element_send_event (log->pipeline, gst_event_new_eos ());
+  bus_log_run (log, seconds * 1000);
+  fail_unless (log->error == NULL, "error: %s",
+      log->error ? log->error->message : "");
+  fail_unless (log->eos, "no EOS within %u s", seconds);
+}
+
+static GstStructure *
+sink_stats (GstElement * pipeline)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  GstStructure *stats;
+
+  g_object_get (sink, "stats", &stats, NULL);
+  gst_object_unref (sink);
+  return stats;
+}
+
+static gboolean
+is_video_keyframe (const RtmpCoreMessage * m)
+{
+  gsize size;
+  const guint8 *d = rtmp_core_message_peek_data (m, &size);
+
+  return m->type == RTMP_CORE_MESSAGE_VIDEO && !is_codec_config (m) &&
+      size >= 1 && (d[0] >> 4) == 1;
+}
+
+/* The frames (not the configurations, not the metadata) of @media. */
+static GPtrArray *
+frames_of (GPtrArray * media, guint8 type)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  guint i;
+
+  for (i = 0; i < media->len; i++) {
+    RtmpCoreMessage *m = g_ptr_array_index (media, i);
+
+    if (m->type == type && !is_codec_config (m))
+      g_ptr_array_add (out, m);
+  }
+  return out;
+}
+
+static guint32
+first_timestamp (GPtrArray * media, guint8 type)
+{
+  GPtrArray *frames = frames_of (media, type);
+  guint32 ts;
+
+  fail_unless (frames->len > 0);
+  ts = ((RtmpCoreMessage *) frames->pdata[0])->timestamp;
+  g_ptr_array_unref (frames);
+  return ts;
+}
+
+static guint32
+last_timestamp (GPtrArray * media, guint8 type)
+{
+  GPtrArray *frames = frames_of (media, type);
+  guint32 ts;
+
+  fail_unless (frames->len > 0);
+  ts = ((RtmpCoreMessage *) frames->pdata[frames->len - 1])->timestamp;
+  g_ptr_array_unref (frames);
+  return ts;
+}
+
+/* Writes the received @media as an FLV file and has ffprobe decode every
+ * video frame: the stream must decode without a single error message.
+ * Returns the number of frames decoded. */
+static guint
+assert_decodes (GPtrArray * media)
+{
+  gchar *dir = make_tmpdir ();
+  gchar *path = g_build_filename (dir, "received.flv", NULL);
+  GByteArray *file = g_byte_array_new ();
+  GBytes *header = rtmp_core_flv_make_header (RTMP_CORE_FLV_HAS_VIDEO |
+      RTMP_CORE_FLV_HAS_AUDIO);
+  gchar *out = NULL, *err = NULL;
+  gint status;
+  guint i, frames;
+  const gchar *argv[] = { "ffprobe", "-v", "error", "-count_frames",
+    "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames",
+    "-of", "csv=p=0", path, NULL
+  };
+
+  g_byte_array_append (file, g_bytes_get_data (header, NULL),
+      g_bytes_get_size (header));
+  g_bytes_unref (header);
+  for (i = 0; i < media->len; i++) {
+    RtmpCoreMessage *m = g_ptr_array_index (media, i);
+    RtmpCoreMessage *tag = rtmp_core_message_ref (m);
+    GBytes *bytes;
+
+    if (m->type == RTMP_CORE_MESSAGE_DATA_AMF0) {
+      GBytes *payload = rtmp_core_message_get_payload (m);
+      GBytes *stripped = rtmp_core_data_strip_set_data_frame (payload);
+
+      rtmp_core_message_unref (tag);
+      tag = rtmp_core_message_new (m->type, 0, 0, m->timestamp, stripped);
+      g_bytes_unref (stripped);
+      g_bytes_unref (payload);
+    }
+    bytes = rtmp_core_flv_tag_from_message (tag);
+    g_byte_array_append (file, g_bytes_get_data (bytes, NULL),
+        g_bytes_get_size (bytes));
+    g_bytes_unref (bytes);
+    rtmp_core_message_unref (tag);
+  }
+  fail_unless (g_file_set_contents (path, (const gchar *) file->data,
+          file->len, NULL));
+  g_byte_array_unref (file);
+
+  fail_unless (g_spawn_sync (NULL, (gchar **) argv, NULL,
+          G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, NULL));
+  fail_unless (g_spawn_check_wait_status (status, NULL), "ffprobe failed: %s",
+      err);
+  fail_unless_equals_string (err, "");
+  frames = atoi (out);
+  fail_unless (frames > 0, "ffprobe decoded nothing: %s", out);
+
+  g_free (out);
+  g_free (err);
+  g_free (path);
+  remove_tmpdir (dir);
+  return frames;
+}
+
+/* The server goes away mid-publish and comes back on the same port 1.5 s
+ * later: no error; the reconnect messages; the new server gets metadata
+ * and both configurations first, video from a key frame on (the one of
+ * the GOP the first server was in: no frame is missing), the timeline
+ * continued, and a stream that decodes without an error. */
+GST_START_TEST (test_reconnect)
+{
+  TestServer *s1 = server_start ("NetStream.Publish.Start", FALSE);
+  guint port = s1->port;
+  GstElement *pipeline = live_pipeline (port, "reconnect-delay-min=200 "
+      "reconnect-delay-max=1000");
+  GPtrArray *media1, *media2, *video2;
+  GBytes *payload;
+  TestServer *s2;
+  GstStructure *stats, *msg;
+  BusLog log;
+  guint i, frames;
+
+  bus_log_init (&log, pipeline);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (server_wait_media (s1, 90, 20));
+  media1 = server_media (s1);
+  server_stop (s1);
+
+  bus_log_run (&log, 1500);
+  fail_unless (log.error == NULL, "error: %s", log.error->message);
+  fail_unless (log.reconnecting->len >= 1, "no reconnecting message");
+  s2 = server_start_full ("NetStream.Publish.Start", FALSE, port, 0);
+  fail_unless (server_wait_media (s2, 90, 20), "the stream did not resume");
+  bus_log_run (&log, 0);
+
+  stats = sink_stats (pipeline);
+  fail_unless_equals_int (get_uint (stats, "reconnects"), 1);
+  gst_structure_free (stats);
+  bus_log_finish (&log, 20);
+  fail_unless (server_wait_closed (s2, 5));
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+
+  /* one reconnecting message per attempt, numbered, then one reconnected */
+  for (i = 0; i < log.reconnecting->len; i++) {
+    msg = g_ptr_array_index (log.reconnecting, i);
+    fail_unless_equals_int (get_uint (msg, "attempt"), i + 1);
+    fail_unless_equals_int (get_uint (msg, "max-attempts"), 10);
+    fail_unless (get_uint (msg, "delay-ms") >= 180);
+    fail_unless (get_uint (msg, "delay-ms") <= 1100);
+    fail_unless (gst_structure_get_string (msg, "reason") != NULL);
+  }
+  fail_unless_equals_int (log.reconnected->len, 1);
+  msg = g_ptr_array_index (log.reconnected, 0);
+  fail_unless (get_uint (msg, "attempt") >= 1);
+  fail_unless_equals_int (get_uint (msg, "attempt"), log.reconnecting->len);
+  fail_unless (get_u64 (msg, "downtime-ms") >= 1000,
+      "downtime %" G_GUINT64_FORMAT " ms", get_u64 (msg, "downtime-ms"));
+
+  /* headers first, then video from a key frame on */
+  media2 = server_media (s2);
+  fail_unless (media2->len > 10);
+  fail_unless_equals_int (((RtmpCoreMessage *) media2->pdata[0])->type,
+      RTMP_CORE_MESSAGE_DATA_AMF0);
+  payload = rtmp_core_message_get_payload (media2->pdata[0]);
+  fail_unless (g_bytes_get_size (payload) > 30);
+  fail_unless (memcmp (g_bytes_get_data (payload, NULL),
+          "\x02\x00\x0d@setDataFrame\x02\x00\x0aonMetaData", 28) == 0);
+  g_bytes_unref (payload);
+  fail_unless_equals_int (((RtmpCoreMessage *) media2->pdata[1])->type,
+      RTMP_CORE_MESSAGE_VIDEO);
+  fail_unless (is_codec_config (media2->pdata[1]));
+  fail_unless_equals_int (((RtmpCoreMessage *) media2->pdata[2])->type,
+      RTMP_CORE_MESSAGE_AUDIO);
+  fail_unless (is_codec_config (media2->pdata[2]));
+  video2 = frames_of (media2, RTMP_CORE_MESSAGE_VIDEO);
+  fail_unless (is_video_keyframe (video2->pdata[0]));
+  g_ptr_array_unref (video2);
+
+  /* the timeline continues, with nothing lost but at most one GOP */
+  GST_INFO ("server 1: video up to %u, audio up to %u; server 2: video "
+      "from %u, audio from %u", last_timestamp (media1,
+          RTMP_CORE_MESSAGE_VIDEO), last_timestamp (media1,
+          RTMP_CORE_MESSAGE_AUDIO), first_timestamp (media2,
+          RTMP_CORE_MESSAGE_VIDEO), first_timestamp (media2,
+          RTMP_CORE_MESSAGE_AUDIO));
+  fail_unless (last_timestamp (media1, RTMP_CORE_MESSAGE_VIDEO) > 1000);
+  fail_unless (first_timestamp (media2, RTMP_CORE_MESSAGE_VIDEO) + GOP_MS +
+      FRAME_MS >= last_timestamp (media1, RTMP_CORE_MESSAGE_VIDEO));
+  fail_unless (first_timestamp (media2, RTMP_CORE_MESSAGE_VIDEO) <=
+      last_timestamp (media1, RTMP_CORE_MESSAGE_VIDEO) + FRAME_MS);
+  fail_unless (first_timestamp (media2, RTMP_CORE_MESSAGE_AUDIO) <=
+      last_timestamp (media1, RTMP_CORE_MESSAGE_AUDIO) + FRAME_MS);
+  for (i = 4; i < media2->len; i++)
+    fail_unless (((RtmpCoreMessage *) media2->pdata[i])->timestamp + 100 >=
+        ((RtmpCoreMessage *) media2->pdata[i - 1])->timestamp);
+
+  frames = assert_decodes (media2);
+  GST_INFO ("%u frames decoded after reconnecting", frames);
+
+  g_ptr_array_unref (media1);
+  g_ptr_array_unref (media2);
+  bus_log_clear (&log);
+  gst_object_unref (pipeline);
+  server_stop (s2);
+}
+
+GST_END_TEST;
+
+/* Video every 100 ms from @from to @to (a key frame every 1000 ms), each
+ * followed by an audio frame 50 ms later. */
+static void
+add_gops (GPtrArray * media, guint32 from, guint32 to)
+{
+  static const guint8 key[] = { 0x17, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x02, 0x65, 0x88
+  };
+  static const guint8 inter[] = { 0x27, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x02, 0x41, 0x9a
+  };
+  static const guint8 audio[] = { 0xaf, 0x01, 0x21, 0x10, 0x04 };
+  guint32 t;
+
+  for (t = from; t < to; t += 100) {
+    g_ptr_array_add (media, message_new (RTMP_CORE_MESSAGE_VIDEO, t,
+            t % 1000 == 0 ? key : inter, sizeof (key)));
+    g_ptr_array_add (media, message_new (RTMP_CORE_MESSAGE_AUDIO, t + 50,
+            audio, sizeof (audio)));
+  }
+}
+
+static void
+wait_dropped (GstElement * pipeline, guint64 expected)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  guint64 dropped;
+
+  do {
+    GstStructure *stats = sink_stats (pipeline);
+
+    dropped = get_u64 (stats, "dropped-frames");
+    gst_structure_free (stats);
+    if (dropped != expected)
+      g_usleep (20 * 1000);
+  } while (dropped != expected && g_get_monotonic_time () < deadline);
+  fail_unless_equals_int64 (dropped, expected);
+}
+
+/* One GOP reaches the first server, which then goes away. Three more GOPs
+ * and EOS come while reconnecting, with max-buffer-time=1500. From a live
+ * source, the oldest GOPs go whole, audio only once older than 1.5 s:
+ * when a server is back it gets the headers (stamped with the resume
+ * point's time), the audio of the window, the video from the last key
+ * frame on. From a non-live source nothing is dropped: the new server
+ * gets everything from the key frame of the GOP the first one was in.
+ * Then the stop commands: EOS waited for all of it. */
+static void
+reconnect_buffering (gboolean live)
+{
+  TestServer *s1 = server_start ("NetStream.Publish.Start", FALSE);
+  guint port = s1->port;
+  gchar *description = g_strdup_printf ("appsrc name=src is-live=%d ! "
+      "rtmpsink2 name=sink sync=false reconnect-attempts=0 "
+      "reconnect-delay-min=300 reconnect-delay-max=300 max-buffer-time=1500 "
+      "location=rtmp://127.0.0.1:%u/live/key", live, port);
+  GstElement *pipeline = parse_pipeline (description);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GPtrArray *before_loss = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      rtmp_core_message_unref);
+  GPtrArray *while_lost = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      rtmp_core_message_unref);
+  GPtrArray *expected = g_ptr_array_new ();
+  GPtrArray *got;
+  GstStructure *stats;
+  GstFlowReturn flow;
+  FlvHeaders h;
+  TestServer *s2;
+  BusLog log;
+  gchar *names;
+  guint i;
+
+  flv_headers_init (&h);
+  g_object_set (src, "caps", h.caps, NULL);
+  add_gops (before_loss, 0, 1000);
+  add_gops (while_lost, 1000, 4000);
+  bus_log_init (&log, pipeline);
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  for (i = 0; i < before_loss->len; i++)
+    push (src, tag_buffer (before_loss->pdata[i]));
+  fail_unless (server_wait_media (s1, 3 + before_loss->len, 10));
+  server_stop (s1);
+  for (i = 0; i < 50 && log.reconnecting->len == 0; i++)
+    bus_log_run (&log, 100);
+  fail_unless (log.reconnecting->len > 0, "no reconnecting message");
+  fail_unless_equals_int (get_uint (log.reconnecting->pdata[0],
+          "max-attempts"), 0);
+
+  for (i = 0; i < while_lost->len; i++)
+    push (src, tag_buffer (while_lost->pdata[i]));
+  g_signal_emit_by_name (src, "end-of-stream", &flow);
+  /* live: the first GOP (sent again from its key frame) and two more are
+   * gone (30 video frames), and the audio before 3950 - 1500 (24 frames) */
+  if (live)
+    wait_dropped (pipeline, 54);
+
+  s2 = server_start_full ("NetStream.Publish.Start", FALSE, port, 0);
+  bus_log_run (&log, 20000);
+  fail_unless (log.error == NULL, "error: %s", log.error->message);
+  fail_unless (log.eos);
+  fail_unless (server_wait_closed (s2, 5));
+  stats = sink_stats (pipeline);
+  fail_unless_equals_int (get_uint (stats, "reconnects"), 1);
+  fail_unless_equals_int64 (get_u64 (stats, "dropped-frames"), live ? 54 : 0);
+  gst_structure_free (stats);
+  fail_unless_equals_int (log.reconnected->len, 1);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+
+  if (!live)
+    g_ptr_array_extend (expected, before_loss, NULL, NULL);
+  for (i = 0; i < while_lost->len; i++) {
+    RtmpCoreMessage *m = g_ptr_array_index (while_lost, i);
+
+    if (!live || m->timestamp >= 3000 ||
+        (m->type == RTMP_CORE_MESSAGE_AUDIO && m->timestamp >= 2450))
+      g_ptr_array_add (expected, m);
+  }
+  got = server_media (s2);
+  fail_unless_equals_int (got->len, 3 + expected->len);
+  fail_unless_equals_int (((RtmpCoreMessage *) got->pdata[0])->type,
+      RTMP_CORE_MESSAGE_DATA_AMF0);
+  fail_unless (same_payload (got->pdata[1], h.avc_config));
+  fail_unless (same_payload (got->pdata[2], h.aac_config));
+  for (i = 0; i < 3; i++)
+    fail_unless_equals_int (((RtmpCoreMessage *) got->pdata[i])->timestamp,
+        live ? 2450 : 0);
+  for (i = 0; i < expected->len; i++) {
+    RtmpCoreMessage *a = g_ptr_array_index (expected, i);
+    RtmpCoreMessage *b = g_ptr_array_index (got, 3 + i);
+
+    fail_unless_equals_int (b->type, a->type);
+    fail_unless_equals_int (b->timestamp, a->timestamp);
+    fail_unless (same_payload (a, b));
+  }
+  names = server_command_names (s2);
+  fail_unless_equals_string (names, "connect releaseStream FCPublish "
+      "createStream publish FCUnpublish deleteStream");
+
+  g_free (names);
+  g_ptr_array_unref (got);
+  g_ptr_array_unref (expected);
+  g_ptr_array_unref (before_loss);
+  g_ptr_array_unref (while_lost);
+  flv_headers_clear (&h);
+  bus_log_clear (&log);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  g_free (description);
+  server_stop (s2);
+}
+
+GST_START_TEST (test_reconnect_buffering_live)
+{
+  reconnect_buffering (TRUE);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_reconnect_buffering_file)
+{
+  reconnect_buffering (FALSE);
+}
+
+GST_END_TEST;
+
+/* The server never comes back: an error once the attempts are used up,
+ * saying so; with reconnect=false, an error at once. */
+static void
+lose_server (const gchar * sink_properties, guint expected_attempts)
+{
+  TestServer *s = server_start ("NetStream.Publish.Start", FALSE);
+  gchar *description = g_strdup_printf ("appsrc name=src ! rtmpsink2 "
+      "sync=false location=rtmp://127.0.0.1:%u/live/key %s", s->port,
+      sink_properties);
+  GstElement *pipeline = parse_pipeline (description);
+  GstElement *src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  GPtrArray *media = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      rtmp_core_message_unref);
+  FlvHeaders h;
+  BusLog log;
+  guint i;
+
+  flv_headers_init (&h);
+  g_object_set (src, "caps", h.caps, NULL);
+  add_gops (media, 0, 1000);
+  bus_log_init (&log, pipeline);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  for (i = 0; i < media->len; i++)
+    push (src, tag_buffer (media->pdata[i]));
+  fail_unless (server_wait_media (s, 3 + media->len, 10));
+  server_stop (s);
+
+  bus_log_run (&log, 15000);
+  fail_unless (log.error != NULL, "no error");
+  GST_INFO ("error: %s", log.error->message);
+  fail_unless_equals_int (log.reconnecting->len, expected_attempts);
+  for (i = 0; i < log.reconnecting->len; i++)
+    fail_unless_equals_int (get_uint (g_ptr_array_index (log.reconnecting,
+                i), "attempt"), i + 1);
+  fail_unless_equals_int (log.reconnected->len, 0);
+  fail_unless (log.error->domain == GST_RESOURCE_ERROR);
+  if (expected_attempts > 0) {
+    gchar *text = g_strdup_printf ("gave up after %u reconnection attempts",
+        expected_attempts);
+
+    g_assert_error (log.error, GST_RESOURCE_ERROR,
+        GST_RESOURCE_ERROR_OPEN_WRITE);
+    fail_unless (strstr (log.error->message, text) != NULL,
+        "unexpected error: %s", log.error->message);
+    fail_unless (strstr (log.error->message, "refused") != NULL,
+        "the last error is missing: %s", log.error->message);
+    g_free (text);
+  }
+
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  bus_log_clear (&log);
+  flv_headers_clear (&h);
+  g_ptr_array_unref (media);
+  gst_object_unref (src);
+  gst_object_unref (pipeline);
+  g_free (description);
+}
+
+GST_START_TEST (test_reconnect_exhausted)
+{
+  lose_server ("reconnect-attempts=3 reconnect-delay-min=100 "
+      "reconnect-delay-max=200", 3);
+  lose_server ("reconnect=false", 0);
+}
+
+GST_END_TEST;
+
+/* The receiver stops reading for 3 s (SIGSTOP), with a small receive
+ * buffer so that its kernel does not absorb the stall. Returns the
+ * recorded media; @log gets the bus messages, [@stall_start, @stall_end)
+ * is the index range of the congestion messages posted during the stall,
+ * @media_at_resume what the server had then, @stats the sink's stats
+ * before EOS. */
+static GPtrArray *
+publish_through_stall (const gchar * sink_properties, BusLog * log,
+    guint * stall_start, guint * stall_end, guint * media_at_resume,
+    GstStructure ** stats)
+{
+  TestServer *s = server_start_full ("NetStream.Publish.Start", FALSE, 0,
+      16 * 1024);
+  gchar *properties = g_strdup_printf ("congestion-interval=200 %s",
+      sink_properties);
+  GstElement *pipeline = live_pipeline (s->port, properties);
+  GPtrArray *media;
+
+  bus_log_init (log, pipeline);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (server_wait_media (s, 90, 20));
+  bus_log_run (log, 500);
+
+  *stall_start = log->congestion->len;
+  g_subprocess_send_signal (s->process, SIGSTOP);
+  bus_log_run (log, 3000);
+  *stall_end = log->congestion->len;
+  g_mutex_lock (&s->lock);
+  *media_at_resume = server_count_media (s);
+  g_mutex_unlock (&s->lock);
+  g_subprocess_send_signal (s->process, SIGCONT);
+
+  bus_log_run (log, 2500);
+  fail_unless (log->error == NULL, "error: %s", log->error->message);
+  *stats = sink_stats (pipeline);
+  bus_log_finish (log, 20);
+  fail_unless (server_wait_closed (s, 5));
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+
+  media = server_media (s);
+  server_stop (s);
+  g_free (properties);
+  gst_object_unref (pipeline);
+  return media;
+}
+
+static guint64
+max_queued_ms (BusLog * log, guint from, guint to)
+{
+  guint64 max = 0;
+  guint i;
+
+  for (i = from; i < to; i++)
+    max = MAX (max, get_u64 (g_ptr_array_index (log->congestion, i),
+            "queued-ms"));
+  return max;
+}
+
+/* Without a drop policy the backlog grows through the stall, the
+ * suggestion drops below the input bitrate, and afterwards everything
+ * arrives, in order, decodable. */
+GST_START_TEST (test_congestion_stall)
+{
+  BusLog log;
+  guint start, end, at_resume, i, growing = 0;
+  guint64 last_ms = 0;
+  GPtrArray *media;
+  GstStructure *stats, *msg;
+  gboolean lowered = FALSE;
+
+  media = publish_through_stall ("", &log, &start, &end, &at_resume, &stats);
+
+  fail_unless (end - start >= 10, "%u congestion messages in 3 s",
+      end - start);
+  for (i = start; i < end; i++) {
+    msg = g_ptr_array_index (log.congestion, i);
+    GST_INFO ("stalled: %" GST_PTR_FORMAT, msg);
+    if (get_u64 (msg, "queued-ms") > last_ms)
+      growing++;
+    last_ms = get_u64 (msg, "queued-ms");
+    if (get_u64 (msg, "queued-ms") >= 1000)
+      lowered |= get_u64 (msg, "suggested-bitrate") <
+          get_u64 (msg, "input-bitrate") / 2;
+    /* the first one may come before the stall shows */
+    if (i > start)
+      fail_unless (get_u64 (msg, "queued-bytes") > 0);
+  }
+  fail_unless (growing >= end - start - 2, "the backlog grew %u times in %u",
+      growing, end - start);
+  fail_unless (max_queued_ms (&log, start, end) >= 2000,
+      "at most %" G_GUINT64_FORMAT " ms queued during a 3 s stall",
+      max_queued_ms (&log, start, end));
+  fail_unless (lowered, "no lower bitrate suggested");
+  /* drained afterwards */
+  msg = g_ptr_array_index (log.congestion, log.congestion->len - 1);
+  fail_unless (get_u64 (msg, "queued-ms") < 1000,
+      "still %" G_GUINT64_FORMAT " ms queued", get_u64 (msg, "queued-ms"));
+  fail_unless (get_u64 (msg, "bitrate") > 0);
+
+  fail_unless_equals_int (get_u64 (stats, "dropped-frames"), 0);
+  fail_unless (media->len > at_resume + 60, "the stream did not continue");
+  for (i = 1; i < media->len; i++)
+    fail_unless (((RtmpCoreMessage *) media->pdata[i])->timestamp + 100 >=
+        ((RtmpCoreMessage *) media->pdata[i - 1])->timestamp);
+  assert_decodes (media);
+
+  gst_structure_free (stats);
+  g_ptr_array_unref (media);
+  bus_log_clear (&log);
+}
+
+GST_END_TEST;
+
+/* With max-latency=500 the backlog stays within the bound plus one GOP,
+ * frames are dropped, and what arrives still decodes without an error. */
+GST_START_TEST (test_congestion_max_latency)
+{
+  BusLog log;
+  guint start, end, at_resume, i;
+  GPtrArray *media;
+  GstStructure *stats, *msg;
+  guint64 dropped;
+
+  media = publish_through_stall ("max-latency=500", &log, &start, &end,
+      &at_resume, &stats);
+
+  fail_unless (end - start >= 10);
+  for (i = 0; i < log.congestion->len; i++) {
+    msg = g_ptr_array_index (log.congestion, i);
+    GST_INFO ("%s: %" GST_PTR_FORMAT, i >= start && i < end ? "stalled" :
+        "flowing", msg);
+  }
+  fail_unless (max_queued_ms (&log, 0, log.congestion->len) <=
+      500 + GOP_MS + 250, "%" G_GUINT64_FORMAT " ms queued with "
+      "max-latency=500", max_queued_ms (&log, 0, log.congestion->len));
+  fail_unless (max_queued_ms (&log, start, end) >= 400,
+      "the stall left no trace: %" G_GUINT64_FORMAT " ms",
+      max_queued_ms (&log, start, end));
+
+  /* while dropping, the suggestion stays below the input */
+  for (i = start + 5; i < end; i++) {
+    msg = g_ptr_array_index (log.congestion, i);
+    fail_unless (get_u64 (msg, "suggested-bitrate") <
+        get_u64 (msg, "input-bitrate"), "%" GST_PTR_FORMAT, msg);
+  }
+
+  dropped = get_u64 (stats, "dropped-frames");
+  fail_unless (dropped > 0, "nothing dropped");
+  msg = g_ptr_array_index (log.congestion, log.congestion->len - 1);
+  fail_unless (get_u64 (msg, "dropped-frames") >= dropped);
+  fail_unless (media->len > at_resume + 60, "the stream did not continue");
+  assert_decodes (media);
+
+  gst_structure_free (stats);
+  g_ptr_array_unref (media);
+  bus_log_clear (&log);
+}
+
+GST_END_TEST;
+
 static Suite *
 rtmpsink2_suite (void)
 {
@@ -1783,6 +2620,7 @@ rtmpsink2_suite (void)
   TCase *errors = tcase_create ("errors");
   TCase *publish = tcase_create ("publish");
   TCase *peers = tcase_create ("peers");
+  TCase *live = tcase_create ("live");
 
   suite_add_tcase (s, props);
   tcase_add_test (props, test_property_defaults);
@@ -1809,6 +2647,15 @@ rtmpsink2_suite (void)
   tcase_set_timeout (peers, 120);
   tcase_add_test (peers, test_ffmpeg_unaligned_file);
   tcase_add_test (peers, test_nginx_flvmux);
+
+  suite_add_tcase (s, live);
+  tcase_set_timeout (live, 60);
+  tcase_add_test (live, test_reconnect);
+  tcase_add_test (live, test_reconnect_buffering_live);
+  tcase_add_test (live, test_reconnect_buffering_file);
+  tcase_add_test (live, test_reconnect_exhausted);
+  tcase_add_test (live, test_congestion_stall);
+  tcase_add_test (live, test_congestion_max_latency);
   return s;
 }
 
@@ -1817,8 +2664,9 @@ main (int argc, char **argv)
 {
   gchar *ffmpeg;
 
-  if (argc == 4 && g_str_equal (argv[1], "--test-server"))
-    return test_server_main (argv[2], g_str_equal (argv[3], "reject"));
+  if (argc == 6 && g_str_equal (argv[1], "--test-server"))
+    return test_server_main (argv[2], g_str_equal (argv[3], "reject"),
+        atoi (argv[4]), atoi (argv[5]));
 
   test_binary = argv[0];
   gst_check_init (&argc, &argv);

@@ -248,7 +248,6 @@ test_round_trip (void)
   g_autoptr (RtmpCoreCommand) cmd = NULL;
   g_autoptr (RtmpCoreCommand) back = NULL;
   g_autoptr (RtmpCoreMessage) msg = NULL;
-  g_autoptr (GBytes) payload = NULL;
   GError *error = NULL;
 
   rtmp_core_amf_value_take_field (obj, "app", rtmp_core_amf_value_new_string ("live"));

@@ -1,12 +1,14 @@
 /* RtmpCoreConnection over real sockets (socketpairs and TCP loopback),
  * driven by the default main context of the test thread. */
+#include <stdlib.h>
 #include <rtmpcore.h>
 #include "rtmp-connection-private.h"
 
 #include <string.h>
 #include <sys/socket.h>
 
-/* Generous, for valgrind; a normal run takes well under a second. */
+/* A normal run takes well under a second. The valgrind setup sets
+ * RTMP_CORE_TEST_TIMEOUT_SCALE, since TLS under valgrind is very slow. */
 #define SAFETY_TIMEOUT_SECONDS 60
 
 static guint safety_id;
@@ -14,16 +16,19 @@ static guint safety_id;
 static gboolean
 safety_timeout_cb (gpointer user_data)
 {
-  g_error ("%s: timed out after %d s", g_test_get_path (),
-      SAFETY_TIMEOUT_SECONDS);
+  g_error ("%s: timed out after %u s", g_test_get_path (),
+      GPOINTER_TO_UINT (user_data));
   return G_SOURCE_REMOVE;
 }
 
 static void
 test_begin (void)
 {
-  safety_id = g_timeout_add_seconds (SAFETY_TIMEOUT_SECONDS,
-      safety_timeout_cb, NULL);
+  const gchar *scale = g_getenv ("RTMP_CORE_TEST_TIMEOUT_SCALE");
+  guint seconds = SAFETY_TIMEOUT_SECONDS * (scale ? MAX (1, atoi (scale)) : 1);
+
+  safety_id = g_timeout_add_seconds (seconds, safety_timeout_cb,
+      GUINT_TO_POINTER (seconds));
 }
 
 /* Runs whatever is ready, a few times over, so that operations cancelled
