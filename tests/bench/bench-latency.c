@@ -317,7 +317,7 @@ main (int argc, char **argv)
         "FILE"},
     {"settle-ms", 0, 0, G_OPTION_ARG_INT, &settle_ms,
         "Wait after starting both pipelines before sending", "MS"},
-    {NULL}
+    {NULL, 0, 0, 0, NULL, NULL, NULL}
   };
   GOptionContext *ctx = g_option_context_new ("- per-tag RTMP latency");
   GError *error = NULL;

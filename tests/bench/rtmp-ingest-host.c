@@ -230,7 +230,7 @@ main (int argc, char **argv)
     {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Port (0: a free one)", "P"},
     {"expect", 'n', 0, G_OPTION_ARG_INT, &expect,
         "Publishers to wait for before measuring", "N"},
-    {NULL}
+    {NULL, 0, 0, 0, NULL, NULL, NULL}
   };
   GOptionContext *ctx =
       g_option_context_new ("- RTMP ingest host for the scale benchmark");

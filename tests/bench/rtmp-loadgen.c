@@ -354,7 +354,7 @@ main (int argc, char **argv)
         "Bytes per audio message", "B"},
     {"ramp", 0, 0, G_OPTION_ARG_INT, &gen.ramp,
         "Connections opened per second", "R"},
-    {NULL}
+    {NULL, 0, 0, 0, NULL, NULL, NULL}
   };
   GOptionContext *ctx =
       g_option_context_new ("- RTMP publisher load generator");
