@@ -1,5 +1,6 @@
-/* Helpers shared by the rtmpcore elements: secret masking and the mapping
- * of librtmpcore errors to GStreamer element errors. */
+/* Helpers shared by the rtmpcore elements: the mapping of librtmpcore
+ * errors to GStreamer element errors. Secrets are masked with
+ * rtmp_core_mask_secret() and rtmp_core_url_to_masked_string(). */
 #pragma once
 
 #include <gst/gst.h>
@@ -7,10 +8,6 @@
 G_BEGIN_DECLS
 
 void gst_rtmp_utils_init_debug (void);
-
-gchar *gst_rtmp_mask_secret (const gchar * secret);
-
-gchar *gst_rtmp_mask_location (const gchar * location);
 
 void gst_rtmp_post_error (GstElement * element, const GError * error,
     gboolean writing, const gchar * what);
